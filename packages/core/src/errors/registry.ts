@@ -1,0 +1,22 @@
+import { CLI_ERRORS } from './codes/cli.js';
+import { DER_ERRORS } from './codes/der.js';
+import { REVOCATION_ERRORS } from './codes/revocation.js';
+import { X509_ERRORS } from './codes/x509.js';
+import type { ErrorSpec } from './spec.js';
+
+/**
+ * Every error code Keyline can produce. Each capability keeps its codes in its own file under
+ * `codes/`; this registry merges them. `docs/errors.md` lists them and a test keeps the two equal.
+ */
+export const ERROR_REGISTRY = {
+  ...DER_ERRORS,
+  ...CLI_ERRORS,
+  ...X509_ERRORS,
+  ...REVOCATION_ERRORS,
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_REGISTRY;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_REGISTRY, value);
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { fail } from '../../errors/keyline-error.js';
+import { readRawAlgorithmIdentifier, type RawAlgorithmIdentifier } from '../algorithm-identifier.js';
+import { DerCursor } from '../der/cursor.js';
+import { CERTIFICATE_LIMITS, type DerLimits } from '../der/limits.js';
+import { readBitString, readOctetAlignedBitString } from '../der/primitives.js';
+import { Tag, contextConstructed, contextPrimitive } from '../der/tags.js';
+import { readTime } from '../der/time.js';
+import { encodingOf } from '../der/tlv.js';
+import { parseDer } from '../der/validate.js';
+import type { Extension } from '../extensions/types.js';
+import { readName } from '../name/parse.js';
+import type { Name } from '../name/types.js';
+import { decodePem, encodePem } from '../pem.js';
+import { readExtensions } from './extensions.js';
+import { readSerialNumber } from './serial.js';
+
+/**
+ * An X.509 v1/v2/v3 certificate (RFC 5280 section 4), decoded strictly from DER and immutable.
+ * It keeps the original encoding and the exact bytes of the TBSCertificate, so signatures are
+ * checked over what was received, never over a re-encoding.
+ *
+ * Decoding checks structure only (DER rules, field presence and order, version rules, serial
+ * bounds, matching inner and outer algorithms, no duplicate extensions, notBefore ≤ notAfter).
+ * It does NOT check the signature, the validity period against a time, or any profile: that is
+ * trust/ and policy/'s work.
+ */
+export class Certificate {
+  /** The complete DER encoding. */
+  readonly der: Uint8Array;
+  /** The exact TBSCertificate bytes the signature covers. */
+  readonly tbs: Uint8Array;
+  readonly version: 1 | 2 | 3;
+  /** Serial number as unsigned big-endian magnitude octets (no sign padding). */
+  readonly serialNumber: Uint8Array;
+  /** Serial number as lower-case hex of the magnitude. */
+  readonly serialHex: string;
+  /** The signature algorithm inside the TBS (equal to the outer one, checked at decode). */
+  readonly signatureAlgorithm: RawAlgorithmIdentifier;
+  readonly issuer: Name;
+  readonly subject: Name;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** DER of the SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array;
+  readonly publicKeyAlgorithm: RawAlgorithmIdentifier;
+  /** The subjectPublicKey BIT STRING content (for EC, the point). */
+  readonly publicKey: Uint8Array;
+  readonly issuerUniqueId: Uint8Array | undefined;
+  readonly subjectUniqueId: Uint8Array | undefined;
+  readonly extensions: readonly Extension[];
+  readonly signatureValue: Uint8Array;
+
+  private readonly decodedCache = new Map<string, unknown>();
+  private fingerprintCache: string | undefined;
+
+  private constructor(der: Uint8Array, limits: DerLimits) {
+    const top = parseDer(der, limits);
+    this.der = der;
+    if (top.tag !== Tag.SEQUENCE) fail('ERR_DER_UNEXPECTED_TAG', 'Certificate must be a SEQUENCE');
+    const outer = DerCursor.inside(der, top, 'Certificate');
+    const tbsTlv = outer.expect(Tag.SEQUENCE, 'tbsCertificate');
+    const outerAlg = readRawAlgorithmIdentifier(der, outer.expect(Tag.SEQUENCE, 'signatureAlgorithm'));
+    this.signatureValue = readOctetAlignedBitString(der, outer.expect(Tag.BIT_STRING, 'signatureValue'));
+    outer.finish();
+    this.tbs = encodingOf(der, tbsTlv);
+
+    const t = DerCursor.inside(der, tbsTlv, 'TBSCertificate');
+    this.version = readVersion(der, t);
+    this.serialNumber = readSerialNumber(der, t.expect(Tag.INTEGER, 'serialNumber'));
+    this.serialHex = Buffer.from(this.serialNumber).toString('hex');
+    this.signatureAlgorithm = readRawAlgorithmIdentifier(der, t.expect(Tag.SEQUENCE, 'signature'));
+    if (Buffer.compare(this.signatureAlgorithm.der, outerAlg.der) !== 0) fail('ERR_X509_ALGORITHM_MISMATCH');
+    this.issuer = readName(der, t.expect(Tag.SEQUENCE, 'issuer'));
+    const validity = DerCursor.inside(der, t.expect(Tag.SEQUENCE, 'validity'), 'Validity');
+    this.notBefore = readTime(der, validity.next());
+    this.notAfter = readTime(der, validity.next());
+    validity.finish();
+    if (this.notBefore.getTime() > this.notAfter.getTime()) fail('ERR_X509_BAD_VALIDITY');
+    this.subject = readName(der, t.expect(Tag.SEQUENCE, 'subject'));
+    const spkiTlv = t.expect(Tag.SEQUENCE, 'subjectPublicKeyInfo');
+    this.spki = encodingOf(der, spkiTlv);
+    const spki = DerCursor.inside(der, spkiTlv, 'SubjectPublicKeyInfo');
+    this.publicKeyAlgorithm = readRawAlgorithmIdentifier(der, spki.expect(Tag.SEQUENCE, 'algorithm'));
+    this.publicKey = readOctetAlignedBitString(der, spki.expect(Tag.BIT_STRING, 'subjectPublicKey'));
+    spki.finish();
+
+    const issuerUid = t.optional(contextPrimitive(1));
+    const subjectUid = t.optional(contextPrimitive(2));
+    const extsTlv = t.optional(contextConstructed(3));
+    t.finish();
+    if ((issuerUid || subjectUid) && this.version === 1) fail('ERR_X509_EXTENSIONS_IN_V1');
+    if (extsTlv && this.version !== 3) fail('ERR_X509_EXTENSIONS_IN_V1');
+    this.issuerUniqueId = issuerUid && readBitString(der, issuerUid, contextPrimitive(1)).bytes;
+    this.subjectUniqueId = subjectUid && readBitString(der, subjectUid, contextPrimitive(2)).bytes;
+    this.extensions = extsTlv ? readExtensions(der, extsTlv) : [];
+  }
+
+  /** Decodes a DER certificate. Throws a KeylineError (ERR_DER_*, ERR_X509_*) on malformed input. */
+  static fromDer(der: Uint8Array, limits: DerLimits = CERTIFICATE_LIMITS): Certificate {
+    if (!(der instanceof Uint8Array)) throw new TypeError('Certificate.fromDer expects a Uint8Array');
+    return new Certificate(der, limits);
+  }
+
+  /** Decodes the first CERTIFICATE block of a PEM text. */
+  static fromPem(pem: string): Certificate {
+    const [first] = decodePem(pem, 'CERTIFICATE');
+    if (first === undefined) fail('ERR_PEM_MALFORMED', 'no CERTIFICATE PEM block found');
+    return Certificate.fromDer(first);
+  }
+
+  /** Every CERTIFICATE block of a PEM bundle, in order. */
+  static allFromPem(pem: string): Certificate[] {
+    return decodePem(pem, 'CERTIFICATE').map((der) => Certificate.fromDer(der));
+  }
+
+  /** PEM or DER, one or many: what CLIs and APIs accept. */
+  static from(input: string | Uint8Array | Certificate): Certificate {
+    if (input instanceof Certificate) return input;
+    if (typeof input === 'string') return Certificate.fromPem(input);
+    const head = Buffer.from(input.subarray(0, 11)).toString('latin1');
+    return head === '-----BEGIN '
+      ? Certificate.fromPem(Buffer.from(input).toString('latin1'))
+      : Certificate.fromDer(input);
+  }
+
+  toPem(): string {
+    return encodePem('CERTIFICATE', this.der);
+  }
+
+  /** The extension with `oid`, if present. */
+  extension(oid: string): Extension | undefined {
+    return this.extensions.find((e) => e.oid === oid);
+  }
+
+  /**
+   * An extension decoded with `decode`, memoised per OID. Undefined when absent. Decoding errors
+   * propagate as KeylineErrors (a malformed extension value is malformed input).
+   */
+  decoded<T>(oid: string, decode: (value: Uint8Array) => T): T | undefined {
+    if (this.decodedCache.has(oid)) return this.decodedCache.get(oid) as T | undefined;
+    const ext = this.extension(oid);
+    const value = ext === undefined ? undefined : decode(ext.value);
+    this.decodedCache.set(oid, value);
+    return value;
+  }
+
+  /** SHA-256 fingerprint of the DER, lower-case hex. */
+  get fingerprint(): string {
+    this.fingerprintCache ??= createHash('sha256').update(this.der).digest('hex');
+    return this.fingerprintCache;
+  }
+
+  /** True when issuer and subject encodings are identical (a self-issued certificate, RFC 5280 6.1). */
+  get isSelfIssuedByBytes(): boolean {
+    return Buffer.compare(this.issuer.der, this.subject.der) === 0;
+  }
+}
+
+function readVersion(der: Uint8Array, t: DerCursor): 1 | 2 | 3 {
+  const explicit = t.optional(contextConstructed(0));
+  if (explicit === undefined) return 1;
+  const inner = DerCursor.inside(der, explicit, 'version');
+  const tlv = inner.expect(Tag.INTEGER, 'version');
+  inner.finish();
+  if (tlv.end - tlv.valueStart !== 1) fail('ERR_X509_BAD_VERSION');
+  const v = der[tlv.valueStart]!;
+  // v1 is the DEFAULT and DER omits defaults (X.690 11.5): an explicit v1 is not DER.
+  if (v === 1) return 2;
+  if (v === 2) return 3;
+  return fail(
+    'ERR_X509_BAD_VERSION',
+    v === 0 ? 'an explicit v1 version is not DER (the default must be omitted)' : undefined,
+  );
+}

@@ -1,0 +1,3 @@
+export { Certificate } from './certificate.js';
+export { readExtensions, readExtensionList } from './extensions.js';
+export { readSerialNumber } from './serial.js';

@@ -1,0 +1,124 @@
+import { fail } from '../../errors/keyline-error.js';
+import { MAX_OID_BYTES } from './limits.js';
+import { Tag } from './tags.js';
+import type { Tlv } from './tlv.js';
+
+/** Checks INTEGER content is non-empty and minimal (X.690 8.3.2). */
+export function checkIntegerContent(content: Uint8Array): void {
+  if (content.length === 0) fail('ERR_DER_EMPTY_INTEGER');
+  if (content.length > 1) {
+    const a = content[0]!;
+    const b = content[1]!;
+    if ((a === 0x00 && (b & 0x80) === 0) || (a === 0xff && (b & 0x80) !== 0)) fail('ERR_DER_NON_MINIMAL_INTEGER');
+  }
+}
+
+/** Two's-complement content octets to a bigint. */
+export function integerFromContent(content: Uint8Array): bigint {
+  checkIntegerContent(content);
+  let value = 0n;
+  for (const byte of content) value = (value << 8n) | BigInt(byte);
+  if ((content[0]! & 0x80) !== 0) value -= 1n << BigInt(content.length * 8);
+  return value;
+}
+
+export function readInteger(buf: Uint8Array, tlv: Tlv): bigint {
+  expectTag(tlv, Tag.INTEGER, 'INTEGER');
+  return integerFromContent(buf.subarray(tlv.valueStart, tlv.end));
+}
+
+/** A small non-negative INTEGER (versions, path lengths, counts). */
+export function readSmallInteger(buf: Uint8Array, tlv: Tlv, max = 0x7fffffff): number {
+  const value = readInteger(buf, tlv);
+  if (value < 0n || value > BigInt(max)) fail('ERR_DER_INTEGER_TOO_LARGE', `INTEGER ${value} is outside 0..${max}`);
+  return Number(value);
+}
+
+export function readBoolean(buf: Uint8Array, tlv: Tlv): boolean {
+  expectTag(tlv, Tag.BOOLEAN, 'BOOLEAN');
+  if (tlv.end - tlv.valueStart !== 1) fail('ERR_DER_BAD_BOOLEAN');
+  const v = buf[tlv.valueStart];
+  if (v === 0x00) return false;
+  if (v === 0xff) return true;
+  return fail('ERR_DER_BAD_BOOLEAN');
+}
+
+export function readNull(_buf: Uint8Array, tlv: Tlv): null {
+  expectTag(tlv, Tag.NULL, 'NULL');
+  if (tlv.end !== tlv.valueStart) fail('ERR_DER_BAD_NULL');
+  return null;
+}
+
+export function readOctetString(buf: Uint8Array, tlv: Tlv, tag: number = Tag.OCTET_STRING): Uint8Array {
+  expectTag(tlv, tag, 'OCTET STRING');
+  return buf.subarray(tlv.valueStart, tlv.end);
+}
+
+export interface BitString {
+  readonly unusedBits: number;
+  /** The octets after the unused-bits octet. */
+  readonly bytes: Uint8Array;
+}
+
+/** Checks BIT STRING content per DER (X.690 11.2): unused bits 0..7, zero padding, none when empty. */
+export function bitStringFromContent(content: Uint8Array): BitString {
+  if (content.length === 0) fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING has no unused-bits octet');
+  const unusedBits = content[0]!;
+  if (unusedBits > 7) fail('ERR_DER_BAD_BIT_STRING');
+  if (content.length === 1 && unusedBits !== 0) fail('ERR_DER_BAD_BIT_STRING');
+  if (unusedBits > 0 && (content[content.length - 1]! & ((1 << unusedBits) - 1)) !== 0) {
+    fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING padding bits are not zero');
+  }
+  return { unusedBits, bytes: content.subarray(1) };
+}
+
+export function readBitString(buf: Uint8Array, tlv: Tlv, tag: number = Tag.BIT_STRING): BitString {
+  expectTag(tlv, tag, 'BIT STRING');
+  return bitStringFromContent(buf.subarray(tlv.valueStart, tlv.end));
+}
+
+/** A BIT STRING that must hold whole octets (keys, signatures). */
+export function readOctetAlignedBitString(buf: Uint8Array, tlv: Tlv): Uint8Array {
+  const bits = readBitString(buf, tlv);
+  if (bits.unusedBits !== 0) fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING must hold whole octets here');
+  return bits.bytes;
+}
+
+const TWO_64 = 1n << 64n;
+
+/** OID content octets to dotted form, refusing non-minimal arcs, arcs ≥ 2^64 and oversized OIDs. */
+export function oidFromContent(content: Uint8Array): string {
+  if (content.length === 0) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER is empty');
+  if (content.length > MAX_OID_BYTES) fail('ERR_DER_OID_TOO_LONG');
+  if ((content[content.length - 1]! & 0x80) !== 0) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER ends mid-arc');
+  const arcs: string[] = [];
+  let value = 0n;
+  let startOfArc = true;
+  for (const byte of content) {
+    if (startOfArc && byte === 0x80) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER arc is not minimally encoded');
+    value = (value << 7n) | BigInt(byte & 0x7f);
+    if (value >= TWO_64) fail('ERR_DER_OID_ARC_TOO_LARGE');
+    startOfArc = (byte & 0x80) === 0;
+    if (startOfArc) {
+      if (arcs.length === 0) {
+        const first = value < 40n ? 0n : value < 80n ? 1n : 2n;
+        arcs.push(first.toString(), (value - first * 40n).toString());
+      } else {
+        arcs.push(value.toString());
+      }
+      value = 0n;
+    }
+  }
+  return arcs.join('.');
+}
+
+export function readOid(buf: Uint8Array, tlv: Tlv): string {
+  expectTag(tlv, Tag.OID, 'OBJECT IDENTIFIER');
+  return oidFromContent(buf.subarray(tlv.valueStart, tlv.end));
+}
+
+export function expectTag(tlv: Tlv, tag: number, what: string): void {
+  if (tlv.tag !== tag) {
+    fail('ERR_DER_UNEXPECTED_TAG', `${what} expected tag 0x${tag.toString(16)}, found 0x${tlv.tag.toString(16)}`);
+  }
+}

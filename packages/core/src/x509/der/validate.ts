@@ -1,0 +1,95 @@
+import { fail } from '../../errors/keyline-error.js';
+import { DEFAULT_LIMITS, type DerLimits } from './limits.js';
+import { bitStringFromContent, checkIntegerContent, oidFromContent } from './primitives.js';
+import { stringFromContent } from './strings.js';
+import { CLASS_MASK, Tag, isConstructed } from './tags.js';
+import { generalizedTimeFromContent, utcTimeFromContent } from './time.js';
+import { readTlv, type Tlv } from './tlv.js';
+
+/**
+ * Parses `buf` as exactly one DER element and checks the whole tree once, iteratively (no
+ * recursion, so depth cannot overflow the stack): lengths, nesting depth, element count, and the
+ * content rules of every universal primitive type (INTEGER, BOOLEAN, NULL, BIT STRING, OID, times,
+ * strings). Types hidden behind IMPLICIT context tags are checked by the structure decoders.
+ * Returns the top-level element.
+ */
+export function parseDer(buf: Uint8Array, limits: DerLimits = DEFAULT_LIMITS): Tlv {
+  if (!(buf instanceof Uint8Array)) throw new TypeError('DER input must be a Uint8Array');
+  if (buf.length > limits.maxBytes)
+    fail('ERR_DER_TOO_LARGE', `DER input of ${buf.length} bytes exceeds ${limits.maxBytes}`);
+  if (buf.length === 0) fail('ERR_DER_TRUNCATED', 'DER input is empty');
+  const top = readTlv(buf, 0, buf.length);
+  if (top.end !== buf.length) fail('ERR_DER_TRAILING_BYTES');
+
+  let elements = 0;
+  // Stack of [position, end] of the constructed elements being walked.
+  const stack: Array<[number, number]> = [];
+  const visit = (tlv: Tlv): void => {
+    if (++elements > limits.maxElements) fail('ERR_DER_TOO_MANY_ELEMENTS');
+    if (isConstructed(tlv.tag)) {
+      if (isPrimitiveOnly(tlv.tag)) fail('ERR_DER_CONSTRUCTED_PRIMITIVE');
+      if (stack.length >= limits.maxDepth) fail('ERR_DER_TOO_DEEP');
+      stack.push([tlv.valueStart, tlv.end]);
+    } else {
+      checkPrimitive(buf, tlv);
+    }
+  };
+  visit(top);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame[0] >= frame[1]) {
+      stack.pop();
+      continue;
+    }
+    const child = readTlv(buf, frame[0], frame[1]);
+    frame[0] = child.end;
+    visit(child);
+  }
+  return top;
+}
+
+function checkPrimitive(buf: Uint8Array, tlv: Tlv): void {
+  if ((tlv.tag & CLASS_MASK) !== 0) return;
+  const content = buf.subarray(tlv.valueStart, tlv.end);
+  switch (tlv.tag) {
+    case Tag.INTEGER:
+    case Tag.ENUMERATED:
+      return checkIntegerContent(content);
+    case Tag.BOOLEAN:
+      if (content.length !== 1 || (content[0] !== 0 && content[0] !== 0xff)) fail('ERR_DER_BAD_BOOLEAN');
+      return;
+    case Tag.NULL:
+      if (content.length !== 0) fail('ERR_DER_BAD_NULL');
+      return;
+    case Tag.BIT_STRING:
+      bitStringFromContent(content);
+      return;
+    case Tag.OID:
+      oidFromContent(content);
+      return;
+    case Tag.UTC_TIME:
+      utcTimeFromContent(content);
+      return;
+    case Tag.GENERALIZED_TIME:
+      // Fractional seconds are legal in GeneralizedTime outside certificates (OCSP); the
+      // certificate decoder applies RFC 5280's stricter form itself.
+      if (content.length > 15) return;
+      generalizedTimeFromContent(content);
+      return;
+    case Tag.UTF8_STRING:
+    case Tag.PRINTABLE_STRING:
+    case Tag.IA5_STRING:
+    case Tag.BMP_STRING:
+    case Tag.UNIVERSAL_STRING:
+      stringFromContent(tlv.tag, content);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Universal types that DER requires in primitive form; a constructed encoding of these is BER. */
+export function isPrimitiveOnly(tag: number): boolean {
+  const base = tag & ~0x20;
+  return (tag & CLASS_MASK) === 0 && isConstructed(tag) && base !== 0x10 && base !== 0x11;
+}
