@@ -1,6 +1,5 @@
 /**
  * @keyline/core — what every party of the Keyline ecosystem needs: strict X.509, the ecosystem
- * certificate policy, and RFC 5280 path validation. Pure TypeScript over node:crypto.
  */
 export * from './errors/index.js';
 export * from './ports/index.js';
@@ -9,6 +8,6 @@ export * from './x509/pem.js';
 export { OID, ATTRIBUTE_SHORT_NAMES } from './x509/oids.js';
 export { readRawAlgorithmIdentifier, type RawAlgorithmIdentifier } from './x509/algorithm-identifier.js';
 export * from './x509/certificate/index.js';
-export type * from './x509/name/types.js';
-export * from './x509/extensions/types.js';
-export { readName } from './x509/name/parse.js';
+export * from './x509/name/index.js';
+export * from './x509/extensions/index.js';
+export * from './x509/template/index.js';
