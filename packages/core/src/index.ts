@@ -10,4 +10,3 @@ export { readRawAlgorithmIdentifier, type RawAlgorithmIdentifier } from './x509/
 export * from './x509/certificate/index.js';
 export * from './x509/name/index.js';
 export * from './x509/extensions/index.js';
-export * from './x509/template/index.js';
