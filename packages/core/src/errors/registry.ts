@@ -1,6 +1,9 @@
 import { CLI_ERRORS } from './codes/cli.js';
+import { CRYPTO_ERRORS } from './codes/crypto.js';
 import { DER_ERRORS } from './codes/der.js';
+import { POLICY_ERRORS } from './codes/policy.js';
 import { REVOCATION_ERRORS } from './codes/revocation.js';
+import { TRUST_ERRORS } from './codes/trust.js';
 import { X509_ERRORS } from './codes/x509.js';
 import type { ErrorSpec } from './spec.js';
 
@@ -10,9 +13,12 @@ import type { ErrorSpec } from './spec.js';
  */
 export const ERROR_REGISTRY = {
   ...DER_ERRORS,
+  ...CRYPTO_ERRORS,
   ...CLI_ERRORS,
   ...X509_ERRORS,
   ...REVOCATION_ERRORS,
+  ...POLICY_ERRORS,
+  ...TRUST_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -6,20 +6,42 @@ export interface PemBlock {
   readonly der: Uint8Array;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+const LABEL = /^[A-Z0-9 ]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Every PEM block in `text`, in order. Text between blocks is ignored (RFC 7468 section 5.2). */
+/**
+ * Every PEM block in `text`, in order. Text between blocks is ignored (RFC 7468 section 5.2).
+ * A linear scan with indexOf (a backtracking regular expression is quadratic on many unmatched
+ * BEGIN lines, which a hostile input can provide).
+ */
 export function decodePemAll(text: string, maxBlocks = 10_000): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const [, label, body, endLabel] = match;
-    if (label !== endLabel) fail('ERR_PEM_MALFORMED', `PEM block BEGIN ${label} ends with END ${endLabel}`);
-    const compact = body!.replace(/\s+/g, '');
+  let pos = 0;
+  for (;;) {
+    const begin = text.indexOf(BEGIN, pos);
+    if (begin < 0) break;
+    const labelEnd = text.indexOf(DASHES, begin + BEGIN.length);
+    if (labelEnd < 0) break;
+    const label = text.slice(begin + BEGIN.length, labelEnd);
+    if (!LABEL.test(label)) {
+      pos = begin + BEGIN.length;
+      continue;
+    }
+    const bodyStart = labelEnd + DASHES.length;
+    const endMarker = `${END}${label}${DASHES}`;
+    const end = text.indexOf(END, bodyStart);
+    if (end < 0) fail('ERR_PEM_MALFORMED', `PEM block ${label} has no END line`);
+    if (!text.startsWith(endMarker, end))
+      fail('ERR_PEM_MALFORMED', `PEM block BEGIN ${label} ends with a different END line`);
+    const compact = text.slice(bodyStart, end).replace(/\s+/g, '');
     if (!BASE64.test(compact) || compact.length % 4 !== 0)
       fail('ERR_PEM_MALFORMED', `PEM block ${label} is not valid base64`);
-    blocks.push({ label: label!, der: new Uint8Array(Buffer.from(compact, 'base64')) });
+    blocks.push({ label, der: new Uint8Array(Buffer.from(compact, 'base64')) });
     if (blocks.length > maxBlocks) fail('ERR_PEM_MALFORMED', `more than ${maxBlocks} PEM blocks`);
+    pos = end + endMarker.length;
   }
   return blocks;
 }

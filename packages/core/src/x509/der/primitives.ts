@@ -85,9 +85,38 @@ export function readOctetAlignedBitString(buf: Uint8Array, tlv: Tlv): Uint8Array
 }
 
 const TWO_64 = 1n << 64n;
+const TWO_128 = 1n << 128n;
 
-/** OID content octets to dotted form, refusing non-minimal arcs, arcs ≥ 2^64 and oversized OIDs. */
+/**
+ * OID content octets to dotted form, refusing non-minimal arcs, arcs ≥ 2^64 and oversized OIDs.
+ * The one exception is the arc right under 2.25 (X.667: an OID made from a UUID, as Keyline's own
+ * arc is), which is a 128-bit integer by definition and may reach 2^128 - 1.
+ */
 export function oidFromContent(content: Uint8Array): string {
+  // Certificates repeat the same few dozen OIDs; decoding a long one (our 2.25 arc) with BigInt
+  // costs ~10 µs, so decoded OIDs are memoised by their content octets (bounded; only valid OIDs).
+  const key = content.length <= MAX_CACHED_OID_BYTES ? latin1Key(content) : undefined;
+  if (key !== undefined) {
+    const cached = oidCache.get(key);
+    if (cached !== undefined) return cached;
+  }
+  const dotted = decodeOidContent(content);
+  if (key !== undefined) {
+    if (oidCache.size >= OID_CACHE_ENTRIES) oidCache.clear();
+    oidCache.set(key, dotted);
+  }
+  return dotted;
+}
+
+const MAX_CACHED_OID_BYTES = 48;
+const OID_CACHE_ENTRIES = 4096;
+const oidCache = new Map<string, string>();
+
+function latin1Key(content: Uint8Array): string {
+  return Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
+}
+
+function decodeOidContent(content: Uint8Array): string {
   if (content.length === 0) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER is empty');
   if (content.length > MAX_OID_BYTES) fail('ERR_DER_OID_TOO_LONG');
   if ((content[content.length - 1]! & 0x80) !== 0) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER ends mid-arc');
@@ -97,7 +126,7 @@ export function oidFromContent(content: Uint8Array): string {
   for (const byte of content) {
     if (startOfArc && byte === 0x80) fail('ERR_DER_BAD_OID', 'OBJECT IDENTIFIER arc is not minimally encoded');
     value = (value << 7n) | BigInt(byte & 0x7f);
-    if (value >= TWO_64) fail('ERR_DER_OID_ARC_TOO_LARGE');
+    if (value >= TWO_64 && (value >= TWO_128 || !isUuidArc(arcs))) fail('ERR_DER_OID_ARC_TOO_LARGE');
     startOfArc = (byte & 0x80) === 0;
     if (startOfArc) {
       if (arcs.length === 0) {
@@ -110,6 +139,10 @@ export function oidFromContent(content: Uint8Array): string {
     }
   }
   return arcs.join('.');
+}
+
+function isUuidArc(arcsSoFar: readonly string[]): boolean {
+  return arcsSoFar.length === 2 && arcsSoFar[0] === '2' && arcsSoFar[1] === '25';
 }
 
 export function readOid(buf: Uint8Array, tlv: Tlv): string {

@@ -60,6 +60,20 @@ describe('parseDer refuses what DER forbids (X.690 section 10)', () => {
     );
   });
 
+  it('accepts a 128-bit arc right under 2.25 (X.667 UUID OIDs) and nowhere else', () => {
+    const uuidOid = '2.25.947284676343922247703881128959199119';
+    expect(parseDer(der.seq(der.oid(uuidOid))).end).toBeGreaterThan(0);
+    expect(codeOf(() => parseDer(der.seq(der.oid('1.3.947284676343922247703881128959199119'))))).toBe(
+      'ERR_DER_OID_ARC_TOO_LARGE',
+    );
+    expect(codeOf(() => parseDer(der.seq(der.oid(`2.25.${(1n << 128n).toString()}`))))).toBe(
+      'ERR_DER_OID_ARC_TOO_LARGE',
+    );
+    expect(codeOf(() => parseDer(der.seq(der.oid(`${uuidOid}.${(1n << 64n).toString()}`))))).toBe(
+      'ERR_DER_OID_ARC_TOO_LARGE',
+    );
+  });
+
   it('refuses nesting thousands deep without overflowing the stack', () => {
     let input: Uint8Array = Uint8Array.of(0x05, 0x00);
     for (let i = 0; i < 5000; i++) input = der.seq(input);
