@@ -1,5 +1,5 @@
 /**
- * x509-limbo conformance harness: runs every test case of ../shared/conformance/x509-limbo/limbo.json
+ * x509-limbo conformance harness: runs every test case of test/conformance/data/x509-limbo/limbo.json
  * (see that folder's README) through `verifyChain` as the built `@keyline/core` package exports it,
  * and compares each verdict with the expected one.
  *
@@ -7,7 +7,7 @@
  *   npx tsx test/conformance/limbo.ts --json    the full report as JSON
  *
  * Needs `npm run build` first. The data folder is taken from LIMBO_DIR, else
- * `<repo>/../shared/conformance/x509-limbo`.
+ * `test/conformance/data/x509-limbo` (vendored).
  *
  * Each case gives `verifyChain` the peer certificate as `leaf`, the untrusted intermediates as the
  * pool, the trusted certificates as trust anchors, the CRLs, the validation time (or now when the
@@ -20,8 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { verifyChain, type Purpose } from '@keyline/core';
 
-export const DEFAULT_LIMBO_DIR =
-  process.env.LIMBO_DIR ?? resolve(import.meta.dirname, '../../../shared/conformance/x509-limbo');
+export const DEFAULT_LIMBO_DIR = process.env.LIMBO_DIR ?? resolve(import.meta.dirname, 'data/x509-limbo');
 
 /** True when the data folder is present (the vitest test is skipped otherwise). */
 export function limboAvailable(dir: string = DEFAULT_LIMBO_DIR): boolean {

@@ -1,5 +1,5 @@
 /**
- * NIST PKITS conformance harness: runs every entry of ../shared/conformance/pkits/tests.json
+ * NIST PKITS conformance harness: runs every entry of test/conformance/data/pkits/tests.json
  * (PKITS sections 4.1 to 4.14, 243 runs, see that folder's README) through `verifyChain` as the
  * built `@keyline/core` package exports it, and compares the verdict with the expected one.
  *
@@ -7,7 +7,7 @@
  *   npx tsx test/conformance/pkits.ts --json     the full report as JSON
  *
  * Needs `npm run build` first. The data folder is taken from PKITS_DIR, else
- * `<repo>/../shared/conformance/pkits`.
+ * `test/conformance/data/pkits` (vendored).
  *
  * Each run gives `verifyChain` the end entity as `leaf`, the path's CA certificates and the
  * run's extra certificates (CRL signers, indirect CRL issuers) as an unordered `intermediates`
@@ -20,8 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { verifyChain } from '@keyline/core';
 
-export const DEFAULT_PKITS_DIR =
-  process.env.PKITS_DIR ?? resolve(import.meta.dirname, '../../../shared/conformance/pkits');
+export const DEFAULT_PKITS_DIR = process.env.PKITS_DIR ?? resolve(import.meta.dirname, 'data/pkits');
 
 /** One entry of tests.json (the fields the harness reads). */
 export interface PkitsEntry {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
 
 /**
- * Read access to the NIST PKITS data in /work/shared/conformance/pkits (see its README): the test
+ * Read access to the NIST PKITS data in test/conformance/data/pkits (see its README): the test
  * index and the certificates, decoded. Shared by the policy and name-constraint tests, which run
  * their own module over the PKITS paths without the rest of path validation.
  */
 export const PKITS_DIR =
-  process.env.PKITS_DIR ?? join(import.meta.dirname, '../../../../../../shared/conformance/pkits');
+  process.env.PKITS_DIR ?? join(import.meta.dirname, '../../../../../test/conformance/data/pkits');
 
 export interface PkitsSettings {
   readonly initial_policy_set: string[];
