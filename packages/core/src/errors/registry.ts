@@ -1,3 +1,4 @@
+import { CA_ERRORS } from './codes/ca.js';
 import { CLI_ERRORS } from './codes/cli.js';
 import { CRYPTO_ERRORS } from './codes/crypto.js';
 import { DER_ERRORS } from './codes/der.js';
@@ -15,6 +16,7 @@ export const ERROR_REGISTRY = {
   ...DER_ERRORS,
   ...CRYPTO_ERRORS,
   ...CLI_ERRORS,
+  ...CA_ERRORS,
   ...X509_ERRORS,
   ...REVOCATION_ERRORS,
   ...POLICY_ERRORS,
