@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { boundFor } from './lib/engine.js';
 import { GENERATORS, deepNesting, seedPool, type Generator } from './lib/mutate.js';
 import { describeError, runOne, type Outcome } from './lib/outcome.js';
 import { Rng } from './lib/rng.js';
@@ -14,8 +15,8 @@ import { buildTargets, type FuzzTarget } from './targets.js';
  * accepted or refused with a KeylineError, within a time bound. FUZZ_RUNS overrides the count.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
-/** Per input. Generous for a loaded CI machine; the parsers take microseconds. */
-const BOUND_MS = 250;
+/** Per input, plus an allowance per MiB. Generous for a loaded CI machine; the parsers take microseconds. */
+const BOUND = { boundMs: 250, boundMsPerMiB: 500 };
 
 const targets = buildTargets();
 
@@ -63,9 +64,9 @@ function inputs(target: FuzzTarget): fc.Arbitrary<Input> {
     .map((bytes) => new Input(bytes));
 }
 
-function failureOf(outcome: Outcome, ms: number): string | undefined {
+function failureOf(outcome: Outcome, ms: number, bound: number): string | undefined {
   if (outcome.kind === 'foreign') return `threw a non-KeylineError: ${describeError(outcome.error)}`;
-  if (ms > BOUND_MS) return `took ${ms.toFixed(1)} ms (bound ${BOUND_MS} ms)`;
+  if (ms > bound) return `took ${ms.toFixed(1)} ms (bound ${bound.toFixed(1)} ms)`;
   return undefined;
 }
 
@@ -76,12 +77,13 @@ describe('fuzz: every parser accepts or refuses with a KeylineError, within a bo
       const codes = new Set<string>();
       await fc.assert(
         fc.asyncProperty(inputs(target), async ({ bytes: input }) => {
+          const bound = boundFor(input, BOUND);
           let { outcome, ms } = await runOne(target.parse, input, target.throwsAreBugs);
           // A single slow run may be a GC pause; a slow input is slow twice.
-          if (ms > BOUND_MS && ms < BOUND_MS * 10)
+          if (ms > bound && ms < bound * 10)
             ({ outcome, ms } = await runOne(target.parse, input, target.throwsAreBugs));
           if (outcome.kind === 'rejected') codes.add(outcome.code);
-          const failure = failureOf(outcome, ms);
+          const failure = failureOf(outcome, ms, bound);
           if (failure !== undefined) {
             throw new Error(
               `${target.name}: input of ${input.length} bytes ${failure}; kept in ${keep(target, input)}`,

@@ -3,13 +3,16 @@
  * corpus (random bytes, truncations, byte and structure mutations, length bombs, deep nesting, huge
  * OIDs) and must either accept each or refuse it with a KeylineError, within a time bound.
  *
- *   npm run fuzz -- [--iterations N] [--seed S] [--target NAME[,NAME…]] [--bound-ms MS] [--list]
+ *   npm run fuzz -- [--iterations N] [--seed S] [--target NAME[,NAME…]] [--bound-ms MS]
+ *                   [--bound-ms-per-mib MS] [--max-findings N] [--list]
  *   npm run fuzz -- --target NAME --replay FILE      # one saved input: its outcome and time
  *
  * `--iterations` is per target (default 2000). Prints a summary JSON on stdout (per target:
  * iterations, accepted, rejected by code, slowest input) and exits 1 when any input threw something
- * other than a KeylineError or took longer than the bound; the inputs of such findings are written
- * to .tmp/fuzz-findings/.
+ * other than a KeylineError or took longer than the bound: 100 ms plus 250 ms per MiB of input, so
+ * that linear work on a large input passes and work that grows faster than the input does not. The
+ * inputs of such findings are written to .tmp/fuzz-findings/; a target stops after --max-findings
+ * (25) of them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     target: { type: 'string', multiple: true },
     'bound-ms': { type: 'string', default: '100' },
+    'bound-ms-per-mib': { type: 'string', default: '250' },
+    'max-findings': { type: 'string', default: '25' },
     list: { type: 'boolean', default: false },
     replay: { type: 'string' },
     quiet: { type: 'boolean', default: false },
@@ -42,6 +47,8 @@ function positiveInt(name: string, text: string): number {
 const iterations = positiveInt('iterations', values.iterations);
 const seed = positiveInt('seed', values.seed);
 const boundMs = positiveInt('bound-ms', values['bound-ms']);
+const boundMsPerMiB = positiveInt('bound-ms-per-mib', values['bound-ms-per-mib']);
+const maxFindings = positiveInt('max-findings', values['max-findings']);
 const all = buildTargets();
 if (values.list) {
   for (const t of all) console.log(`${t.name.padEnd(36)} ${t.entry}`);
@@ -79,6 +86,8 @@ for (const target of targets) {
     iterations,
     seed,
     boundMs,
+    boundMsPerMiB,
+    maxFindings,
     findingsDir: join(process.cwd(), '.tmp', 'fuzz-findings'),
     progressEvery: 10_000,
     onProgress: (done) => {
@@ -90,7 +99,7 @@ for (const target of targets) {
   if (!values.quiet) {
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     process.stderr.write(
-      `${target.name}: ${summary.accepted} accepted, ${iterations - summary.accepted} rejected, ` +
+      `${target.name}: ${summary.accepted} accepted, ${summary.iterations - summary.accepted} rejected, ` +
         `slowest ${summary.slowestMs} ms, ${summary.findingCount} findings (${seconds} s)\n`,
     );
   }
@@ -100,6 +109,7 @@ const report = {
   iterations,
   seed,
   boundMs,
+  boundMsPerMiB,
   node: process.version,
   seconds: Math.round((performance.now() - started) / 100) / 10,
   ok: failures === 0,

@@ -36,13 +36,25 @@ export interface TargetSummary {
 export interface EngineOptions {
   readonly iterations: number;
   readonly seed: number;
-  /** Per-input wall-time bound in milliseconds. */
+  /** Per-input wall-time bound in milliseconds, for an empty input. */
   readonly boundMs: number;
+  /**
+   * Extra milliseconds allowed per MiB of input: linear work on a large valid input (a PEM bundle of
+   * a thousand certificates) is fine; what the bound must catch is work that grows faster than the input.
+   */
+  readonly boundMsPerMiB: number;
   /** Folder for the inputs of findings; none when undefined. */
   readonly findingsDir?: string;
+  /** A target stops after this many findings (a broken parser need not be shown broken 100,000 times). */
+  readonly maxFindings?: number;
   /** Called after every `progressEvery` inputs. */
   readonly onProgress?: (done: number) => void;
   readonly progressEvery?: number;
+}
+
+/** The time bound for one input: the base bound plus a linear allowance for its size. */
+export function boundFor(input: Uint8Array, options: Pick<EngineOptions, 'boundMs' | 'boundMsPerMiB'>): number {
+  return options.boundMs + (options.boundMsPerMiB * input.length) / (1024 * 1024);
 }
 
 function nameHash(name: string): number {
@@ -88,19 +100,22 @@ export async function fuzzTarget(target: FuzzTarget, options: EngineOptions): Pr
     findings.push({ kind, generator, detail, inputLength: input.length, inputHead, ...(file ? { file } : {}) });
   };
 
+  let iterations = 0;
   for (let i = 0; i < options.iterations; i++) {
+    if (options.maxFindings !== undefined && findingCount >= options.maxFindings) break;
+    iterations++;
     const generator = chooseGenerator(rng, target.generators);
     increment(byGenerator, generator.name);
     const input = generator.make(rng, pool);
+    const bound = boundFor(input, options);
     let { outcome, ms } = await runOne(target.parse, input, target.throwsAreBugs);
-    if (ms > options.boundMs && ms < options.boundMs * 10) {
+    if (ms > bound && ms < bound * 10) {
       // One retry filters out a garbage-collection pause; a slow input is slow every time.
       const again = await runOne(target.parse, input, target.throwsAreBugs);
       ms = Math.min(ms, again.ms);
       outcome = again.outcome;
     }
-    if (ms > options.boundMs)
-      record('over-bound', generator.name, `${ms.toFixed(1)} ms > ${options.boundMs} ms`, input);
+    if (ms > bound) record('over-bound', generator.name, `${ms.toFixed(1)} ms > ${bound.toFixed(1)} ms`, input);
     if (ms > slowestMs) {
       slowestMs = ms;
       slowestGenerator = generator.name;
@@ -119,7 +134,7 @@ export async function fuzzTarget(target: FuzzTarget, options: EngineOptions): Pr
     entry: target.entry,
     seeds: target.seeds.length,
     seedsRejected,
-    iterations: options.iterations,
+    iterations,
     accepted,
     rejected: Object.fromEntries(Object.entries(rejected).sort((a, b) => b[1] - a[1])),
     byGenerator,

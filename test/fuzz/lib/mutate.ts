@@ -468,6 +468,26 @@ const hugeOid: Generator = {
   },
 };
 
+/**
+ * INTEGER and ENUMERATED contents tens of kilobytes long (and implicitly tagged counts such as
+ * SkipCerts and BaseDistance): a decoder that converts before it bounds does quadratic bigint work.
+ */
+const hugeInteger: Generator = {
+  name: 'huge-integer',
+  weight: 1,
+  make: (rng, pool) => {
+    const root = pickTree(rng, pool);
+    const integers = allNodes(root).filter(
+      (n) => n.node.content !== undefined && [0x02, 0x0a, 0x80, 0x81].includes(n.node.tag),
+    );
+    const target = integers.length > 0 && rng.chance(0.9) ? rng.pick(integers).node : pickNode(rng, root).node;
+    const content = rng.bytes(rng.pick([1_000, 10_000, 40_000, 100_000]));
+    content[0] = (content[0]! & 0x7f) | 0x01;
+    replace(target, { tag: target.content !== undefined ? target.tag : 0x02, content });
+    return serialize(root);
+  },
+};
+
 const trailing: Generator = {
   name: 'trailing-bytes',
   weight: 1,
@@ -486,6 +506,7 @@ export const GENERATORS: readonly Generator[] = [
   treeMutation,
   deepNest,
   hugeOid,
+  hugeInteger,
   trailing,
 ];
 

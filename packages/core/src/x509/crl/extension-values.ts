@@ -48,7 +48,7 @@ export function encodeCrlNumber(n: bigint): Uint8Array {
 export function decodeReasonCode(value: Uint8Array): CrlReason {
   const code = decodeExtensionValue(value, 'reasonCode', (buf, top) => {
     if (top.tag !== Tag.ENUMERATED) badExtension('reasonCode', 'must be an ENUMERATED');
-    return integerFromContent(contentOf(buf, top));
+    return integerFromContent(contentOf(buf, top), 4);
   });
   if (code < 0n || code > 0xffn) fail('ERR_CRL_BAD_REASON', `CRL reason code ${code} is not defined by RFC 5280 5.3.1`);
   return crlReasonFromCode(Number(code));

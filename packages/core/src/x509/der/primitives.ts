@@ -13,23 +13,31 @@ export function checkIntegerContent(content: Uint8Array): void {
   }
 }
 
-/** Two's-complement content octets to a bigint. */
-export function integerFromContent(content: Uint8Array): bigint {
+/**
+ * Two's-complement content octets to a bigint, refusing more than `maxOctets` octets before any
+ * conversion (an unbounded INTEGER would otherwise cost time that grows with its square).
+ */
+export function integerFromContent(content: Uint8Array, maxOctets = 4096): bigint {
   checkIntegerContent(content);
-  let value = 0n;
-  for (const byte of content) value = (value << 8n) | BigInt(byte);
+  if (content.length > maxOctets) {
+    fail(
+      'ERR_DER_INTEGER_TOO_LARGE',
+      `INTEGER of ${content.length} octets is longer than the ${maxOctets} allowed here`,
+    );
+  }
+  let value = BigInt(`0x${Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('hex')}`);
   if ((content[0]! & 0x80) !== 0) value -= 1n << BigInt(content.length * 8);
   return value;
 }
 
-export function readInteger(buf: Uint8Array, tlv: Tlv): bigint {
+export function readInteger(buf: Uint8Array, tlv: Tlv, maxOctets?: number): bigint {
   expectTag(tlv, Tag.INTEGER, 'INTEGER');
-  return integerFromContent(buf.subarray(tlv.valueStart, tlv.end));
+  return integerFromContent(buf.subarray(tlv.valueStart, tlv.end), maxOctets);
 }
 
 /** A small non-negative INTEGER (versions, path lengths, counts). */
 export function readSmallInteger(buf: Uint8Array, tlv: Tlv, max = 0x7fffffff): number {
-  const value = readInteger(buf, tlv);
+  const value = readInteger(buf, tlv, 8);
   if (value < 0n || value > BigInt(max)) fail('ERR_DER_INTEGER_TOO_LARGE', `INTEGER ${value} is outside 0..${max}`);
   return Number(value);
 }

@@ -35,7 +35,7 @@ export function decodeAuthorityKeyIdentifier(value: Uint8Array): AuthorityKeyIde
     if (issuerTlv !== undefined) out.authorityCertIssuer = readGeneralNames(buf, issuerTlv);
     if (serialTlv !== undefined) {
       const content = contentOf(buf, serialTlv);
-      if (integerFromContent(content) < 0n) badExtension(NAME, 'authorityCertSerialNumber is negative');
+      if (integerFromContent(content, 64) < 0n) badExtension(NAME, 'authorityCertSerialNumber is negative');
       out.authorityCertSerialNumber = content.length > 1 && content[0] === 0 ? content.subarray(1) : content;
     }
     return out;

@@ -129,7 +129,7 @@ export function describePolicyQualifier(q: PolicyQualifier): PolicyQualifierDesc
       const numbers = DerCursor.inside(buf, r.expect(Tag.SEQUENCE, 'noticeNumbers'), 'noticeNumbers');
       r.finish();
       const noticeNumbers: bigint[] = [];
-      while (!numbers.done) noticeNumbers.push(readInteger(buf, numbers.expect(Tag.INTEGER, 'noticeNumber')));
+      while (!numbers.done) noticeNumbers.push(readInteger(buf, numbers.expect(Tag.INTEGER, 'noticeNumber'), 8));
       out.noticeRef = { organization: readString(buf, orgTlv), noticeNumbers };
     }
     if (!c.done) {

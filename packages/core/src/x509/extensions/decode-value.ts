@@ -53,7 +53,9 @@ export function expectTop(top: Tlv, tag: number, extension: string, what: string
  * look inside: checks minimal encoding here and bounds it to 0..2^31-1.
  */
 export function readImplicitCount(buf: Uint8Array, tlv: Tlv, extension: string, what: string): number {
-  const value = integerFromContent(contentOf(buf, tlv));
+  const content = contentOf(buf, tlv);
+  if (content.length > 5) badExtension(extension, `${what} of ${content.length} octets is outside 0..2^31-1`);
+  const value = integerFromContent(content);
   if (value < 0n || value > 0x7fffffffn) badExtension(extension, `${what} ${value} is outside 0..2^31-1`);
   return Number(value);
 }

@@ -107,7 +107,7 @@ export class OcspResponse {
     if (top.tag !== Tag.SEQUENCE) fail('ERR_X509_BAD_OCSP', 'OCSPResponse must be a SEQUENCE');
     const outer = DerCursor.inside(der, top, 'OCSPResponse');
     const statusTlv = outer.expect(Tag.ENUMERATED, 'responseStatus');
-    this.status = ocspResponseStatusFromCode(integerFromContent(contentOf(der, statusTlv)));
+    this.status = ocspResponseStatusFromCode(integerFromContent(contentOf(der, statusTlv), 4));
     const bytesTlv = outer.optional(contextConstructed(0));
     outer.finish();
     if (this.status !== 'successful') {

@@ -65,7 +65,7 @@ function readCertStatus(buf: Uint8Array, tlv: Tlv): OcspCertStatus {
   c.finish();
   if (reasonTlv === undefined) return { status: 'revoked', revocationTime };
   const r = DerCursor.inside(buf, reasonTlv, 'revocationReason');
-  const code = integerFromContent(contentOf(buf, r.expect(Tag.ENUMERATED, 'CRLReason')));
+  const code = integerFromContent(contentOf(buf, r.expect(Tag.ENUMERATED, 'CRLReason')), 4);
   r.finish();
   if (code < 0n || code > 0xffn)
     fail('ERR_CRL_BAD_REASON', `revocation reason ${code} is not defined by RFC 5280 5.3.1`);
