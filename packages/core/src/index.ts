@@ -14,6 +14,7 @@ export * from './x509/extensions/index.js';
 export * from './x509/csr/index.js';
 export * from './x509/crl/index.js';
 export * from './x509/ocsp/index.js';
+export * from './x509/pkcs7/index.js';
 export * from './policy/index.js';
 export * from './trust/index.js';
 export * from './issuance/index.js';

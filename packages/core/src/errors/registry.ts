@@ -2,8 +2,10 @@ import { CA_ERRORS } from './codes/ca.js';
 import { CLI_ERRORS } from './codes/cli.js';
 import { CRYPTO_ERRORS } from './codes/crypto.js';
 import { DER_ERRORS } from './codes/der.js';
+import { PKCS7_ERRORS } from './codes/pkcs7.js';
 import { POLICY_ERRORS } from './codes/policy.js';
 import { REVOCATION_ERRORS } from './codes/revocation.js';
+import { SE_ERRORS } from './codes/se.js';
 import { TRUST_ERRORS } from './codes/trust.js';
 import { X509_ERRORS } from './codes/x509.js';
 import type { ErrorSpec } from './spec.js';
@@ -21,6 +23,8 @@ export const ERROR_REGISTRY = {
   ...REVOCATION_ERRORS,
   ...POLICY_ERRORS,
   ...TRUST_ERRORS,
+  ...PKCS7_ERRORS,
+  ...SE_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -122,9 +122,10 @@ export interface ProductRecord {
 }
 
 /**
- * One entry of the hash-chained audit log: `hash = SHA-256(prevHash ‖ canonical JSON of the
- * entry without hash)`. Checkpoints are entries whose action is `audit.checkpoint`, carrying a
- * signature over the hash at that point.
+ * One entry of the hash-chained audit log. Its `hash` is SHA-256 over the canonical JSON of the
+ * entry's other fields, `prevHash` included (the exact form is in audit/hash.ts and docs/audit.md).
+ * Checkpoints are entries whose action is `audit.checkpoint`, carrying a signature over the hash
+ * at that point.
  */
 export interface AuditEntry {
   /** 1, 2, 3, … without gaps. */

@@ -7,12 +7,18 @@ export interface CliIo {
   err(text: string): void;
   /** Whether stdout is a terminal (progress bars only then). */
   readonly isTty: boolean;
+  /**
+   * Whether a passphrase may be asked for on the process's terminal (when stdin is one). Only the
+   * real process io says so; an io made by a test never lets a command wait on a prompt.
+   */
+  readonly interactive?: boolean;
 }
 
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   isTty: Boolean(process.stdout.isTTY),
+  interactive: true,
 };
 
 /** Reads a file for a command; an unreadable file is a usage error (exit 2), not a crash. */

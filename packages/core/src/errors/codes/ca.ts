@@ -14,10 +14,39 @@ export const CA_ERRORS = {
   ERR_CA_CERTIFICATE_NOT_FOUND: { message: 'no certificate with that serial at this CA', kind: 'invalid' },
   ERR_CA_ALREADY_REVOKED: { message: 'the certificate is already revoked', kind: 'state' },
   ERR_CA_SIGNED_TBS_MISMATCH: { message: 'the signed certificate differs from the linted TBS', kind: 'internal' },
+  ERR_CA_BAD_INPUT: { message: 'the request is malformed (see the message for the field)', kind: 'input' },
+  ERR_CA_LABEL_TAKEN: { message: 'a CA with that label exists: choose another label', kind: 'state' },
+  ERR_CA_WRONG_KIND: { message: 'this CA may not issue that kind of certificate', kind: 'invalid' },
+  ERR_CA_NOT_PENDING: { message: 'the CA is not waiting for its certificate', kind: 'state' },
+  ERR_CA_CERTIFICATE_MISMATCH: {
+    message: "the certificate does not match the pending CA's key, kind or parent",
+    kind: 'invalid',
+  },
+  ERR_CA_REQUEST_ID_CONFLICT: {
+    message: 'the request id was already used at this CA for a different request: use a new request id',
+    kind: 'state',
+  },
+  ERR_CA_REQUEST_PENDING: {
+    message: 'an issuance under this request id is unfinished: retry later, or run recovery after a crash',
+    kind: 'state',
+  },
+  ERR_CA_REQUEST_FAILED: {
+    message: 'the issuance under this request id failed and was not completed: use a new request id',
+    kind: 'state',
+  },
+  ERR_CA_NO_BASE_CRL: { message: 'a delta CRL needs a full CRL of the CA first: generate a full CRL', kind: 'state' },
   // store/
   ERR_STORE_CONFLICT: { message: 'the change conflicts with stored data (a unique key or state)', kind: 'state' },
   ERR_STORE_UNAVAILABLE: { message: 'the database cannot be opened or reached', kind: 'internal' },
   ERR_STORE_NOT_INITIALISED: { message: 'the data directory has no database: run keyline init', kind: 'state' },
+  ERR_STORE_NOT_FOUND: { message: 'no stored record with that id', kind: 'invalid' },
+  ERR_STORE_BAD_PAGE: { message: 'the page cursor or page size is not valid', kind: 'input' },
+  ERR_STORE_BAD_URL: {
+    message: 'the database URL is not sqlite:<path>, a file path, or postgres://… (postgresql://…)',
+    kind: 'input',
+  },
+  ERR_STORE_NEWER_SCHEMA: { message: 'the database was made by a newer Keyline: upgrade Keyline', kind: 'state' },
+  ERR_STORE_BAD_SETTING: { message: 'a store setting is not valid (see the message)', kind: 'input' },
   // keys/
   ERR_KEY_BAD_URI: { message: 'the key URI is not a file: or pkcs11: URI Keyline understands', kind: 'input' },
   ERR_KEY_NOT_FOUND: { message: 'no key at that URI', kind: 'invalid' },
@@ -27,6 +56,70 @@ export const CA_ERRORS = {
     kind: 'input',
   },
   ERR_KEY_PKCS11: { message: 'the PKCS#11 token refused the operation', kind: 'internal' },
+  ERR_KEY_EXISTS: { message: 'a key already exists at that URI (Keyline never overwrites a key)', kind: 'state' },
+  ERR_KEY_FILE_INVALID: { message: 'the key file is not an encrypted PKCS#8 private key', kind: 'invalid' },
+  ERR_KEY_WEAK_PASSPHRASE: { message: 'the passphrase for a new key is too short', kind: 'input' },
+  ERR_KEY_NO_PIN: {
+    message: 'a token PIN is needed: pin-value or pin-source in the URI, a prompt or KEYLINE_PKCS11_PIN',
+    kind: 'input',
+  },
+  ERR_KEY_BAD_PIN: { message: 'the token refused the PIN (wrong, expired or locked)', kind: 'auth' },
+  ERR_KEY_PKCS11_MODULE: { message: 'the PKCS#11 module cannot be loaded or initialised', kind: 'input' },
+  ERR_KEY_NOT_PROTECTED: {
+    message: 'the token key is extractable or not sensitive; Keyline signs only with keys the token keeps',
+    kind: 'invalid',
+  },
+  ERR_KEY_PROVIDER_CLOSED: { message: 'the key provider is closed', kind: 'state' },
   // audit/
   ERR_AUDIT_BROKEN: { message: 'the audit log is not intact', kind: 'invalid' },
+  // cli/ (the CA commands)
+  ERR_CLI_USAGE: { message: 'the command line is not valid: see keyline <command> --help', kind: 'input' },
+  ERR_CLI_UNWRITABLE_FILE: { message: 'a file named on the command line cannot be written', kind: 'input' },
+  ERR_CLI_ALREADY_INITIALISED: {
+    message: 'the database already holds a Keyline installation: keyline init refuses to change it',
+    kind: 'state',
+  },
+  // server/
+  ERR_SERVER_UNAUTHENTICATED: {
+    message: 'an API token is required: send Authorization: Bearer <token>',
+    kind: 'auth',
+  },
+  ERR_SERVER_BAD_TOKEN: { message: 'the API token is unknown or revoked', kind: 'auth' },
+  ERR_SERVER_FORBIDDEN: { message: "the token's role does not allow this request", kind: 'auth' },
+  ERR_SERVER_NOT_FOUND: { message: 'no such resource', kind: 'invalid' },
+  ERR_SERVER_UNSUPPORTED_MEDIA_TYPE: {
+    message: 'the request body has a content type this endpoint does not take',
+    kind: 'input',
+  },
+  ERR_SERVER_BODY_TOO_LARGE: { message: 'the request body is larger than the server accepts', kind: 'input' },
+  ERR_SERVER_BAD_JSON: { message: 'the request body is not valid JSON', kind: 'input' },
+  ERR_SERVER_BAD_REQUEST: { message: "the request does not match the endpoint's schema", kind: 'input' },
+  ERR_SERVER_BAD_BASE64: { message: 'the request body is not valid base64', kind: 'input' },
+  ERR_SERVER_EST_NO_DEFAULT_CA: {
+    message: 'there is no default EST CA: use /.well-known/est/<ca-label>/',
+    kind: 'invalid',
+  },
+  ERR_SERVER_CLIENT_CERT_REQUIRED: {
+    message: 'this endpoint needs a TLS client certificate (serve with --tls and present the current certificate)',
+    kind: 'auth',
+  },
+  ERR_SERVER_CLIENT_CERT_INVALID: {
+    message: 'the TLS client certificate is not a valid certificate of this CA',
+    kind: 'auth',
+  },
+  ERR_SERVER_REENROLL_MISMATCH: {
+    message: 'the CSR subject or subjectAltName differ from the certificate being renewed (RFC 7030 4.2.2)',
+    kind: 'invalid',
+  },
+  ERR_SERVER_UNKNOWN_MANUFACTURER: { message: 'no manufacturer with that id', kind: 'invalid' },
+  ERR_SERVER_CRL_UNAVAILABLE: { message: 'the CA has no CRL yet and cannot sign one now', kind: 'state' },
+  ERR_SERVER_TLS_FILES: {
+    message: 'the TLS certificate or key cannot be read, or they do not belong together',
+    kind: 'input',
+  },
+  ERR_SERVER_LISTEN: {
+    message: 'the server cannot listen on that address (in use or not permitted)',
+    kind: 'internal',
+  },
+  ERR_SERVER_INTERNAL: { message: 'internal server error', kind: 'internal' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,0 +1,419 @@
+import { createHash } from 'node:crypto';
+import {
+  Certificate,
+  KeylineError,
+  assembleCertificate,
+  encodeSignatureAlgorithm,
+  fail,
+  isKeylineError,
+  Tag,
+  encodingOf,
+  lint,
+  readTlv,
+  type Finding,
+  type LintTarget,
+  type ProfileName,
+  type Signer,
+} from '@keyline/core';
+import type { AuthorityContext } from './context.js';
+import { newId } from './ids.js';
+import type { CertificateRecord } from './records.js';
+import { allocateSerial, type AllocatedSerial } from './serial.js';
+import type { Actor } from './service-port.js';
+import type { NewCertificate, Store } from './store-port.js';
+
+/**
+ * The issuance cycle (DESIGN.md, "Habits"; Let's Encrypt's boulder does the same), the only way
+ * Keyline signs a certificate:
+ *
+ *   1. allocate a 128-bit serial from the injected random source and persist it (`reserve`);
+ *   2. build the TBS and lint it against the profile, with the issuer (refused: nothing is kept);
+ *   3. persist the exact TBS bytes about to be signed (`markSigning`);
+ *   4. sign exactly those bytes, once, through the Signer;
+ *   5. check the signed certificate's TBS is byte-identical to the persisted one;
+ *   6. `markValid` and the audit entry, in one transaction.
+ *
+ * Steps 1–3 run in one transaction: the serial row is written before the TBS is built, but a
+ * refusal at step 2 rolls it back, so a refused request leaves the database unchanged (issue 3:
+ * "bad requests leave the database unchanged"). Nothing is signed before that transaction has
+ * committed, so the store knows of every signature. A crash after it leaves a `signing` record,
+ * which `recover` fails and lists as revoked (see recovery.ts); a failure Keyline sees (the signer
+ * throws, the check at 5 fails, the store refuses 6) does the same at once, best effort.
+ */
+
+/** One certificate to issue. */
+export interface CyclePlan {
+  readonly profile: ProfileName;
+  /** RFC 4514 rendering of the subject, for the record. */
+  readonly subject: string;
+  readonly deviceId?: string | null;
+  readonly chipSerial?: string | null;
+  readonly requestId?: string | null;
+  /** Builds the TBS (signature algorithm included) around `serial`. */
+  buildTbs(serial: AllocatedSerial): Uint8Array;
+  /** Extra audit details for this certificate. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** The validity the TBS will carry, when known without decoding it (needed with `lint: 'template'`). */
+  readonly validity?: { readonly notBefore: Date; readonly notAfter: Date };
+}
+
+export interface CycleRequest {
+  /** The issuing CA: the records' `caId` (for a root's own certificate, the root itself). */
+  readonly caId: string;
+  /** The issuer's certificate for the lint rules that relate the two; undefined for a self-signed root. */
+  readonly issuer: LintTarget | undefined;
+  readonly signer: Signer;
+  readonly actor: Actor;
+  readonly plans: readonly CyclePlan[];
+  /** Runs first in the reservation transaction (e.g. inserting the CA a certificate is for). */
+  readonly before?: (tx: Store) => Promise<void>;
+  /** Runs last in the final transaction, with the issued certificates (e.g. activating that CA). */
+  readonly after?: (tx: Store, issued: readonly IssuedCertificate[]) => Promise<void>;
+  /**
+   * `each` (the default): every TBS is decoded and linted before it is persisted, and every signed
+   * certificate decoded strictly. `template`: for batches built by core's DeviceTemplate, whose
+   * compile step lints a sample against the profile and whose writer checks every per-device field
+   * against the rules that could vary (KECP 4.1, 4.3, 4.4, 6.1): the first TBS of the batch is
+   * linted, the others are trusted to the template, and signed certificates are checked
+   * structurally (their TBS is still compared byte for byte). Every plan must give its `validity`.
+   */
+  readonly lint?: 'each' | 'template';
+}
+
+export interface IssuedCertificate {
+  readonly record: CertificateRecord;
+  /** The certificate's DER (as recorded). */
+  readonly der: Uint8Array;
+  /** SHA-256 of the DER, lower-case hex. */
+  readonly fingerprint: string;
+  /** The decoded certificate (decoded on first use in `template` mode). */
+  readonly certificate: Certificate;
+  /** Warnings and notices the linter left (errors refuse the issuance instead). */
+  readonly findings: readonly Finding[];
+}
+
+/** A certificate between steps 3 and 6. */
+interface Prepared {
+  readonly plan: CyclePlan;
+  readonly record: CertificateRecord;
+  readonly tbs: Uint8Array;
+  readonly findings: readonly Finding[];
+}
+
+/** A certificate between steps 4 and 6. */
+interface Signed {
+  readonly prepared: Prepared;
+  readonly der: Uint8Array;
+  readonly fingerprint: string;
+  /** Decoded when the mode decodes signed certificates strictly. */
+  readonly certificate: Certificate | undefined;
+}
+
+/** Attempts at step 1 when the store reports a unique-key collision (a repeated serial). */
+const RESERVE_ATTEMPTS = 4;
+
+const EMPTY_SIGNATURE = new Uint8Array(0);
+
+/**
+ * Runs the cycle for `request.plans`, all under one issuer and signer. Each step covers the whole
+ * batch in one transaction, so a batch of devices costs two commits, not two per device. Returns
+ * the issued certificates in plan order, or throws: ERR_CA_PROFILE_VIOLATION (with the findings)
+ * when any plan does not lint clean (nothing persisted, nothing signed), the signer's error, or
+ * ERR_CA_SIGNED_TBS_MISMATCH.
+ */
+export async function runIssuanceCycle(ctx: AuthorityContext, request: CycleRequest): Promise<IssuedCertificate[]> {
+  if (request.plans.length === 0) return [];
+  const algorithm = encodeSignatureAlgorithm(request.signer.algorithm);
+  const strict = (request.lint ?? 'each') === 'each';
+  const prepared = await reserveAndPrepare(ctx, request, algorithm, strict);
+  for (const p of prepared) ctx.inFlight.add(p.record.id);
+  try {
+    const signed: Signed[] = [];
+    for (const p of prepared) {
+      let signature: Uint8Array;
+      try {
+        // Step 4: exactly the persisted bytes, once.
+        const { signer } = request;
+        signature = signer.signSync !== undefined ? signer.signSync(p.tbs) : await signer.sign(p.tbs);
+      } catch (error) {
+        // Conservative: the whole batch is failed (a persisted TBS means listed as revoked),
+        // including any certificate already signed, which is dropped with it.
+        await failRecords(ctx, request.actor, prepared, 'the signer failed', error);
+        throw error;
+      }
+      signed.push(checkSigned(p, assembleCertificate(p.tbs, algorithm, signature), strict));
+    }
+    return await finish(ctx, request, signed);
+  } catch (error) {
+    if (isKeylineError(error, 'ERR_CA_SIGNED_TBS_MISMATCH')) {
+      await failRecords(ctx, request.actor, prepared, 'the signed TBS differs from the linted one', error);
+    }
+    throw error;
+  } finally {
+    for (const p of prepared) ctx.inFlight.delete(p.record.id);
+  }
+}
+
+/** Steps 1–3 in one transaction, retried with fresh serials on a unique-key collision. */
+async function reserveAndPrepare(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  algorithm: Uint8Array,
+  strict: boolean,
+): Promise<Prepared[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.transaction(async (tx) => {
+        if (request.before !== undefined) await request.before(tx);
+        const at = ctx.now();
+        // Step 1: the serials, persisted.
+        const serials = request.plans.map(() => allocateSerial(ctx.random));
+        const rows: NewCertificate[] = request.plans.map((plan, k) => ({
+          id: newId('crt', ctx.random),
+          caId: request.caId,
+          serialHex: serials[k]!.hex,
+          profile: plan.profile,
+          subject: plan.subject,
+          deviceId: plan.deviceId ?? null,
+          chipSerial: plan.chipSerial ?? null,
+          requestId: plan.requestId ?? null,
+          at,
+        }));
+        if (tx.certificates.reserveMany !== undefined && rows.length > 1) {
+          await tx.certificates.reserveMany(rows);
+        } else {
+          for (const row of rows) await tx.certificates.reserve(row);
+        }
+        // Step 2: build and lint.
+        const built = request.plans.map((plan, k) => {
+          const tbs = buildTbs(plan, serials[k]!);
+          if (!strict && k > 0) {
+            if (plan.validity === undefined) throw new TypeError("template mode needs each plan's validity");
+            return { tbs, findings: [] as Finding[], ...plan.validity };
+          }
+          // Lint reads the TBS fields only: a view with an empty signature lints as the signed one will.
+          const view = Certificate.fromDer(assembleCertificate(tbs, algorithm, EMPTY_SIGNATURE));
+          const findings = lintClean(view, plan.profile, request.issuer);
+          return { tbs, findings, notBefore: view.notBefore, notAfter: view.notAfter };
+        });
+        // Step 3: the exact bytes to be signed, persisted.
+        let records: CertificateRecord[];
+        if (tx.certificates.markSigningMany !== undefined && rows.length > 1) {
+          records = await tx.certificates.markSigningMany(
+            rows.map((row, k) => ({
+              id: row.id,
+              tbsDer: built[k]!.tbs,
+              notBefore: built[k]!.notBefore,
+              notAfter: built[k]!.notAfter,
+            })),
+            at,
+          );
+        } else {
+          records = [];
+          for (let k = 0; k < rows.length; k++) {
+            const b = built[k]!;
+            records.push(await tx.certificates.markSigning(rows[k]!.id, b.tbs, b.notBefore, b.notAfter, at));
+          }
+        }
+        const out: Prepared[] = records.map((record, k) => ({
+          plan: request.plans[k]!,
+          record,
+          tbs: built[k]!.tbs,
+          findings: built[k]!.findings,
+        }));
+        await ctx.audit(tx, request.actor, 'cert.prepare', request.caId, prepareDetails(request, out));
+        return out;
+      });
+    } catch (error) {
+      if (!isKeylineError(error, 'ERR_STORE_CONFLICT') || attempt >= RESERVE_ATTEMPTS) throw error;
+      // A unique key collided: a serial (retry with new ones) or a request id another caller took
+      // meanwhile (then that caller's result is the answer).
+      for (const plan of request.plans) {
+        if (plan.requestId == null) continue;
+        const taken = await ctx.store.certificates.getByRequestId(request.caId, plan.requestId);
+        if (taken !== undefined) {
+          fail('ERR_CA_REQUEST_PENDING', `request id "${plan.requestId}" was taken by a concurrent request`, {
+            requestId: plan.requestId,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** Builds one TBS; a builder refusal of the request's content is a profile violation. */
+function buildTbs(plan: CyclePlan, serial: AllocatedSerial): Uint8Array {
+  try {
+    return plan.buildTbs(serial);
+  } catch (error) {
+    if (isKeylineError(error, 'ERR_X509_BUILD_INVALID')) {
+      throw new KeylineError(
+        'ERR_CA_PROFILE_VIOLATION',
+        `the ${plan.profile} certificate cannot be built: ${error.message}`,
+        {
+          findings: [{ id: 'ca.build', severity: 'error', message: error.message, clause: plan.profile }],
+        },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Step 2's lint: error findings refuse with ERR_CA_PROFILE_VIOLATION carrying them. */
+export function lintClean(view: LintTarget, profile: ProfileName, issuer: LintTarget | undefined): Finding[] {
+  const findings = lint(view, profile, issuer === undefined ? {} : { issuer });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    fail(
+      'ERR_CA_PROFILE_VIOLATION',
+      `the certificate violates the ${profile} profile: ${errors.map((f) => `${f.id}: ${f.message}`).join('; ')}`,
+      { findings: errors },
+    );
+  }
+  return findings;
+}
+
+/**
+ * Step 5: the signed certificate is SEQUENCE { the persisted TBS, byte for byte, the algorithm,
+ * a BIT STRING }, and in `each` mode it also decodes strictly as a certificate.
+ */
+function checkSigned(p: Prepared, der: Uint8Array, strict: boolean): Signed {
+  let certificate: Certificate | undefined;
+  try {
+    const top = readTlv(der, 0, der.length);
+    const first = readTlv(der, top.valueStart, top.end);
+    const same =
+      top.tag === Tag.SEQUENCE && top.end === der.length && Buffer.compare(encodingOf(der, first), p.tbs) === 0;
+    if (!same) fail('ERR_CA_SIGNED_TBS_MISMATCH', undefined, { serial: p.record.serialHex });
+    if (strict) certificate = Certificate.fromDer(der);
+  } catch (error) {
+    if (isKeylineError(error, 'ERR_CA_SIGNED_TBS_MISMATCH')) throw error;
+    throw new KeylineError(
+      'ERR_CA_SIGNED_TBS_MISMATCH',
+      `the signed certificate does not decode: ${(error as Error).message}`,
+      { serial: p.record.serialHex },
+      { cause: error },
+    );
+  }
+  return { prepared: p, der, fingerprint: createHash('sha256').update(der).digest('hex'), certificate };
+}
+
+/** Step 6: every record valid and the audit entry, in one transaction. */
+async function finish(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  signed: readonly Signed[],
+): Promise<IssuedCertificate[]> {
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const at = ctx.now();
+      let records: CertificateRecord[];
+      if (tx.certificates.markValidMany !== undefined && signed.length > 1) {
+        records = await tx.certificates.markValidMany(
+          signed.map((s) => ({ id: s.prepared.record.id, der: s.der, fingerprint: s.fingerprint })),
+          at,
+        );
+      } else {
+        records = [];
+        for (const s of signed)
+          records.push(await tx.certificates.markValid(s.prepared.record.id, s.der, s.fingerprint, at));
+      }
+      const issued = records.map((record, k) => issuedCertificate(record, signed[k]!));
+      await ctx.audit(tx, request.actor, 'cert.issue', auditTarget(request, issued), issueDetails(issued));
+      if (request.after !== undefined) await request.after(tx, issued);
+      return issued;
+    });
+  } catch (error) {
+    // Signed but not recorded: the certificate never leaves this process, and the record becomes
+    // `failed` with its serial listed as revoked (recovery.ts), now if the store lets us.
+    await failRecords(
+      ctx,
+      request.actor,
+      signed.map((s) => s.prepared),
+      'recording the signed certificate failed',
+      error,
+    );
+    throw error;
+  }
+}
+
+function issuedCertificate(record: CertificateRecord, s: Signed): IssuedCertificate {
+  let certificate = s.certificate;
+  return {
+    record,
+    der: s.der,
+    fingerprint: s.fingerprint,
+    findings: s.prepared.findings,
+    get certificate(): Certificate {
+      certificate ??= Certificate.fromDer(s.der);
+      return certificate;
+    },
+  };
+}
+
+/** Marks records failed with an audit entry; best effort (the store may be what failed). */
+async function failRecords(
+  ctx: AuthorityContext,
+  actor: Actor,
+  prepared: readonly Prepared[],
+  why: string,
+  error: unknown,
+): Promise<void> {
+  try {
+    const failed = await ctx.store.transaction(async (tx) => {
+      const at = ctx.now();
+      const out: CertificateRecord[] = [];
+      for (const p of prepared) out.push(await tx.certificates.markFailed(p.record.id, at));
+      await ctx.audit(tx, actor, 'cert.fail', prepared[0]!.record.caId, {
+        reason: why,
+        error: isKeylineError(error) ? error.code : 'internal',
+        serials: out.map((r) => r.serialHex),
+        listedAsRevoked: true,
+      });
+      return out;
+    });
+    for (const record of failed) ctx.emit({ type: 'failed', caId: record.caId, record });
+  } catch {
+    // Left `signing`: `recover` finishes them the same way.
+  }
+}
+
+function auditTarget(request: CycleRequest, issued: readonly IssuedCertificate[]): string {
+  return issued.length === 1 ? `${request.caId}:${issued[0]!.record.serialHex}` : request.caId;
+}
+
+function prepareDetails(request: CycleRequest, prepared: readonly Prepared[]): Record<string, unknown> {
+  if (prepared.length === 1) {
+    const p = prepared[0]!;
+    return {
+      serial: p.record.serialHex,
+      profile: p.plan.profile,
+      subject: p.plan.subject,
+      requestId: p.plan.requestId ?? undefined,
+      tbsSha256: createHash('sha256').update(p.tbs).digest('hex'),
+      ...p.plan.details,
+    };
+  }
+  return {
+    count: prepared.length,
+    profile: prepared[0]!.plan.profile,
+    serials: prepared.map((p) => p.record.serialHex),
+    signer: request.signer.algorithm,
+  };
+}
+
+function issueDetails(issued: readonly IssuedCertificate[]): Record<string, unknown> {
+  if (issued.length === 1) {
+    const { record } = issued[0]!;
+    return {
+      serial: record.serialHex,
+      profile: record.profile,
+      subject: record.subject,
+      fingerprint: record.fingerprint,
+      deviceId: record.deviceId ?? undefined,
+      requestId: record.requestId ?? undefined,
+    };
+  }
+  return { count: issued.length, serials: issued.map((i) => i.record.serialHex) };
+}

@@ -1,0 +1,199 @@
+import { isIP } from 'node:net';
+import { Option, type Command } from 'commander';
+import { KeylineError, isKeylineError } from '@keyline/core';
+import { pino, type Logger } from 'pino';
+import { createCertificateAuthority } from '../../ca/index.js';
+import { createKeyProvider, passphraseFromOptions } from '../../keys/index.js';
+import { createMetrics, createServer, loadOrCreateServerTls, type EstProfile } from '../../server/index.js';
+import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
+import { withContext, type CliContext } from '../context.js';
+import type { CliIo } from '../io.js';
+import { parseChoice, parseInteger } from '../options.js';
+import type { CommandRegistrar } from './index.js';
+
+interface ServeFlags {
+  readonly host: string;
+  readonly port: string;
+  readonly tls?: boolean;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly estCa?: string;
+  readonly estProfile: string;
+  readonly publicUrl?: string;
+  readonly logLevel: string;
+  readonly bodyLimit: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const EST_PROFILES: readonly EstProfile[] = ['device', 'ldevid'];
+
+/** Resolves on the first of the signals, with its name. */
+function firstSignal(signals: readonly NodeJS.Signals[]): { done: Promise<NodeJS.Signals>; dispose(): void } {
+  let resolve!: (signal: NodeJS.Signals) => void;
+  const done = new Promise<NodeJS.Signals>((r) => (resolve = r));
+  const handler = (signal: NodeJS.Signals): void => resolve(signal);
+  for (const s of signals) process.once(s, handler);
+  return { done, dispose: () => signals.forEach((s) => process.removeListener(s, handler)) };
+}
+
+function urlHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * `keyline serve`: runs the server (REST API, EST, OCSP, CRLs, /metrics, /healthz) over the data
+ * directory's store until SIGTERM or SIGINT, then stops accepting, finishes the requests in flight,
+ * closes the server, the CA service and the key provider, and last the store (withContext).
+ *
+ * Prints `listening on <url>` on stdout once it accepts connections (with --json, one JSON object);
+ * logs go to stderr as JSON lines (pino). The server never prompts for a passphrase (requests would
+ * wait on a terminal): give KEYLINE_PASSPHRASE or --passphrase-file for software CA keys.
+ */
+export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => {
+  program
+    .command('serve')
+    .description('run the server: REST API, EST, OCSP, CRLs, metrics (stops on SIGTERM/SIGINT)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0: any free port)', '8443')
+    .option('--tls', 'serve HTTPS (self-signed certificate in <data>/tls/ unless --tls-cert/--tls-key)')
+    .option('--tls-cert <file>', 'PEM certificate (chain) of the server, with --tls')
+    .option('--tls-key <file>', 'PEM private key of the server, with --tls')
+    .option(
+      '--est-ca <ca>',
+      'the CA (id or label) EST serves at /.well-known/est/ (default: the only active issuing CA)',
+    )
+    .addOption(
+      new Option('--est-profile <profile>', 'profile of certificates enrolled through EST')
+        .choices(EST_PROFILES)
+        .default('device'),
+    )
+    .option('--public-url <url>', 'public base URL, written into new certificates as their CRL and OCSP locations')
+    .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(LOG_LEVELS).default('info'))
+    .option('--body-limit <bytes>', 'largest request body accepted', '65536')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const port = parseInteger('--port', flags.port, 0, 65535);
+      const bodyLimit = parseInteger('--body-limit', flags.bodyLimit, 1024, 16 * 1024 * 1024);
+      const estProfile = parseChoice('--est-profile', flags.estProfile, EST_PROFILES);
+      if (flags.tls !== true && (flags.tlsCert !== undefined || flags.tlsKey !== undefined)) {
+        throw new KeylineError('ERR_CLI_BAD_OPTION', '--tls-cert and --tls-key need --tls', { option: '--tls' });
+      }
+      const logger = pino({ level: flags.logLevel, base: { service: 'keyline' } }, pino.destination(2));
+      await withContext(command, io, (ctx) => serve(ctx, flags, { port, bodyLimit, estProfile }, logger));
+    });
+};
+
+async function serve(
+  ctx: CliContext,
+  flags: ServeFlags,
+  parsed: { readonly port: number; readonly bodyLimit: number; readonly estProfile: EstProfile },
+  logger: Logger,
+): Promise<void> {
+  // A key provider that never prompts: a prompt would stall requests behind a terminal.
+  const passphrase = passphraseFromOptions({
+    ...(ctx.globals.passphraseFile === undefined ? {} : { passphraseFile: ctx.globals.passphraseFile }),
+    env: process.env,
+    prompt: false,
+  });
+  const keys = createKeyProvider({ dataDir: ctx.location.dataDir, passphrase, random: ctx.random });
+  const audit = cliAuditAppender(() => keys.open(AUDIT_KEY_URI));
+  const ca = createCertificateAuthority({
+    store: ctx.store,
+    keys,
+    clock: ctx.clock,
+    random: ctx.random,
+    audit,
+    ...(flags.publicUrl === undefined ? {} : { options: { publicUrl: flags.publicUrl } }),
+  });
+  const refresher = ca.crlRefresher({
+    onError: (error, caId) =>
+      logger.warn({ caId, err: isKeylineError(error) ? error.toJSON() : String(error) }, 'CRL refresh failed'),
+    onCrl: (crl) => logger.info({ caId: crl.caId, number: crl.number.toString() }, 'CRL signed'),
+  });
+  try {
+    await warnWithoutPassphrase(ctx, passphrase, logger);
+    const tls =
+      flags.tls === true
+        ? await loadOrCreateServerTls({
+            dataDir: ctx.location.dataDir,
+            host: flags.host,
+            clock: ctx.clock,
+            ...(flags.tlsCert === undefined ? {} : { certFile: flags.tlsCert }),
+            ...(flags.tlsKey === undefined ? {} : { keyFile: flags.tlsKey }),
+          })
+        : undefined;
+    const app = createServer({
+      store: ctx.store,
+      ca,
+      clock: ctx.clock,
+      random: ctx.random,
+      logger,
+      bodyLimit: parsed.bodyLimit,
+      metrics: createMetrics({ defaultMetrics: true }),
+      audit,
+      est: { profile: parsed.estProfile, ...(flags.estCa === undefined ? {} : { defaultCa: flags.estCa }) },
+      ...(tls === undefined ? {} : { tls: { key: tls.key, cert: tls.cert } }),
+    });
+    const signal = firstSignal(['SIGTERM', 'SIGINT']);
+    try {
+      try {
+        await app.listen({ host: flags.host, port: parsed.port });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException)?.code ?? 'unknown';
+        throw new KeylineError('ERR_SERVER_LISTEN', `cannot listen on ${flags.host}:${parsed.port} (${code})`, {
+          host: flags.host,
+          port: parsed.port,
+        });
+      }
+      const address = app.server.address();
+      const boundPort = typeof address === 'object' && address !== null ? address.port : parsed.port;
+      const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(flags.host)}:${boundPort}`;
+      if (ctx.out.json) {
+        ctx.out.data({
+          listening: url,
+          ...(tls === undefined ? {} : { tlsCertificate: tls.certPath, tlsFingerprint: tls.fingerprint }),
+        });
+      } else {
+        // The TLS note first: whoever waits for the `listening on` line finds it already written.
+        if (tls !== undefined) {
+          ctx.out.note(
+            `TLS certificate ${tls.certPath}${tls.created ? ' (new, self-signed)' : ''}, SHA-256 ${tls.fingerprint}`,
+          );
+        }
+        ctx.out.line(`listening on ${url}`);
+      }
+      refresher.start();
+      const received = await signal.done;
+      logger.info({ signal: received }, 'stopping');
+    } finally {
+      signal.dispose();
+      await refresher.stop();
+      await app.close();
+    }
+    ctx.out.note('stopped');
+  } finally {
+    ca.close();
+    await keys.close();
+  }
+}
+
+/**
+ * Says at start, not at the first request, when software CA keys exist but no passphrase was given
+ * (the server will refuse to sign OCSP responses, CRLs and certificates with them).
+ */
+async function warnWithoutPassphrase(
+  ctx: CliContext,
+  passphrase: ReturnType<typeof passphraseFromOptions>,
+  logger: Logger,
+): Promise<void> {
+  const cas = await ctx.store.cas.list();
+  if (!cas.some((ca) => ca.keyUri.startsWith('file:'))) return;
+  try {
+    (await passphrase({ kind: 'passphrase', purpose: 'open', subject: 'startup check' })).fill(0);
+  } catch (error) {
+    if (!isKeylineError(error)) throw error;
+    const message =
+      'no passphrase for the software CA keys (set KEYLINE_PASSPHRASE or --passphrase-file): signing will fail';
+    logger.warn({ code: error.code }, message);
+    ctx.out.note(`warning: ${message}`);
+  }
+}

@@ -1,0 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { initStore } from '../../src/store/index.js';
+import { describeStoreContract } from './contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'keyline-store-sqlite-'));
+let n = 0;
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// A fresh database file per test, in WAL mode as in production.
+describeStoreContract('SQLite', async () => {
+  n += 1;
+  return initStore({ dataDir: join(root, `data-${n}`) }, { env: {} });
+});

@@ -1,0 +1,143 @@
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fail } from '@keyline/core';
+import { parseImage, serializeImage, type ChipState } from './image.js';
+
+/**
+ * How a chip image is kept on disk.
+ * - `durable` (default): every change is written to a temporary file, fsynced, renamed over the image,
+ *   and the directory fsynced, before the command is answered. Survives a crash of the process and a
+ *   loss of power.
+ * - `atomic`: the same without the fsyncs. Survives a crash of the process (the kernel keeps what was
+ *   written), not a loss of power; much faster on slow disks.
+ * - `deferred`: changes are answered at once and written (durably) within 50 ms, coalesced, and on
+ *   `flush()`. A crash can lose what was answered: for throughput runs only, never for crash tests.
+ */
+export type Persistence = 'durable' | 'atomic' | 'deferred';
+
+/** Where a chip's state is kept between commands. */
+export interface ChipStore {
+  /** Keeps `state` as `Persistence` says; the command that changed it is answered after this resolves. */
+  save(state: ChipState): Promise<void>;
+  /** Writes out anything not yet written. */
+  flush(): Promise<void>;
+  /** A name for messages (the file path, or "memory"). */
+  readonly location: string;
+}
+
+/** A chip that lives only in this process. */
+export const memoryStore: ChipStore = { save: async () => undefined, flush: async () => undefined, location: 'memory' };
+
+const DEFER_MS = 50;
+
+let sequence = 0;
+
+/** Suffix of the temporary files an atomic write makes beside the image. */
+export const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Replaces `path` with `text` so that a crash at any moment leaves either the old or the new file,
+ * never a mixture: write a temporary file in the same directory, fsync it, rename it over the old
+ * one (atomic within a POSIX file system), then fsync the directory so the rename itself survives a
+ * power loss. With `durable: false` the fsyncs are skipped: the result still survives a crash of the
+ * process, not of the machine.
+ */
+export async function writeFileAtomic(path: string, text: string, options: { durable?: boolean } = {}): Promise<void> {
+  const durable = options.durable ?? true;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++sequence}${TEMP_SUFFIX}`);
+  if (!durable) {
+    // Without fsync the whole write is a few system calls; done synchronously it costs a fraction of
+    // the thread-pool round trips of the asynchronous calls (the chip is busy meanwhile anyway).
+    try {
+      writeFileSync(temp, text, { mode: 0o600 });
+      renameSync(temp, path);
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // nothing to remove
+      }
+      throw error;
+    }
+    return;
+  }
+  try {
+    const file = await open(temp, 'w', 0o600);
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  const directory = await open(dirname(path), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+/** A chip kept in an image file, rewritten atomically after every change. */
+export function fileStore(path: string, persistence: Persistence = 'durable'): ChipStore {
+  if (persistence === 'durable' || persistence === 'atomic') {
+    const durable = persistence === 'durable';
+    return {
+      save: (state) => writeFileAtomic(path, serializeImage(state), { durable }),
+      flush: async () => undefined,
+      location: path,
+    };
+  }
+  let latest: ChipState | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const writeLatest = (): Promise<void> => {
+    writing = writing.then(async () => {
+      const state = latest;
+      latest = undefined;
+      if (state !== undefined) await writeFileAtomic(path, serializeImage(state)).catch((error) => (failure ??= error));
+    });
+    return writing;
+  };
+  const takeFailure = (): void => {
+    if (failure === undefined) return;
+    const error = failure;
+    failure = undefined;
+    throw error;
+  };
+  return {
+    save: async (state) => {
+      takeFailure();
+      latest = state;
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        void writeLatest();
+      }, DEFER_MS);
+    },
+    flush: async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      await writeLatest();
+      takeFailure();
+    },
+    location: path,
+  };
+}
+
+/** The state in an image file: ERR_SE_CHIP_NOT_FOUND if there is none, ERR_SE_BAD_IMAGE if it is malformed. */
+export async function readImageFile(path: string): Promise<ChipState> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') fail('ERR_SE_CHIP_NOT_FOUND', 'no chip image at that path');
+    throw error;
+  }
+  return parseImage(text);
+}

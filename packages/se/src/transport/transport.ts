@@ -1,0 +1,9 @@
+/**
+ * What carries frames between a host and an element: one command frame out, one response frame
+ * back. Implementations time out (ERR_SE_NOT_RESPONDING) rather than wait forever, and fail with
+ * ERR_SE_CLOSED once closed.
+ */
+export interface Transport {
+  transact(frame: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
