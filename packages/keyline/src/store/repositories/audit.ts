@@ -1,5 +1,5 @@
 import { fail } from '@keyline/core';
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { AuditEntry, AuditRepository } from '../../ca/store-port.js';
 import { integerFromColumn, timeFromText, timeToText } from '../codec.js';
 import { translated } from '../errors.js';
@@ -8,6 +8,9 @@ import type { AuditLogTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
 
 type Row = Selectable<AuditLogTable>;
+
+/** An arbitrary, fixed advisory lock key for audit appends (PostgreSQL). */
+const AUDIT_APPEND_LOCK = CompiledQuery.raw('select pg_advisory_xact_lock(7436921052) as locked');
 
 type AuditValues = {
   seq: number;
@@ -110,8 +113,15 @@ export class AuditLog implements AuditRepository {
     return row?.seq == null ? 0 : integerFromColumn(row.seq);
   }
 
+  /**
+   * The last entry. On PostgreSQL this first takes a transaction-scoped advisory lock, so that
+   * writers which read the last entry to append the next one (audit/append.ts) queue behind each
+   * other until commit instead of racing for the same seq (outside a transaction the lock is
+   * released at once). SQLite serialises writing transactions by itself.
+   */
   last(): Promise<AuditEntry | undefined> {
     return translated(async () => {
+      if (this.#scope.engine === 'postgres') await this.#scope.run(AUDIT_APPEND_LOCK);
       const row = (await this.#scope.run(this.#q.last.bind({}))).rows[0];
       return row === undefined ? undefined : auditFromRow(row);
     });
