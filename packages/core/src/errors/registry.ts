@@ -1,5 +1,6 @@
 import { CA_ERRORS } from './codes/ca.js';
 import { CLI_ERRORS } from './codes/cli.js';
+import { COMPRESSED_ERRORS } from './codes/compressed.js';
 import { CRYPTO_ERRORS } from './codes/crypto.js';
 import { DER_ERRORS } from './codes/der.js';
 import { PKCS7_ERRORS } from './codes/pkcs7.js';
@@ -25,6 +26,7 @@ export const ERROR_REGISTRY = {
   ...TRUST_ERRORS,
   ...PKCS7_ERRORS,
   ...SE_ERRORS,
+  ...COMPRESSED_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;
