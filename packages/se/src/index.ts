@@ -82,3 +82,7 @@ export {
   type TrayServer,
   type ConnectElementOptions,
 } from './tray/serve.js';
+
+// PKCS#11 tokens
+export { Pkcs11Element, DEFAULT_PKCS11_MODULE, type Pkcs11ElementOptions } from './pkcs11/pkcs11-element.js';
+export { PKCS11_SLOT_POLICIES, type Pkcs11SlotPolicy } from './pkcs11/slot-policy.js';

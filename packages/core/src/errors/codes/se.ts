@@ -64,6 +64,11 @@ export const SE_ERRORS = {
   ERR_SE_TRANSPORT: { message: 'the connection to the element failed or was closed', kind: 'internal' },
   ERR_SE_CLOSED: { message: 'the element or transport has been closed', kind: 'state' },
 
+  // PKCS#11 tokens (Pkcs11Element)
+  ERR_SE_PKCS11: { message: 'the PKCS#11 module or token failed the operation', kind: 'internal' },
+  ERR_SE_TOKEN_NOT_FOUND: { message: 'no PKCS#11 token with that label is present', kind: 'invalid' },
+  ERR_SE_BAD_PIN: { message: 'the PKCS#11 token refused the PIN', kind: 'auth' },
+
   // Emulator images and trays
   ERR_SE_CHIP_NOT_FOUND: { message: 'no chip with that serial number in the tray', kind: 'invalid' },
   ERR_SE_BAD_IMAGE: { message: 'the chip image is malformed', kind: 'input' },

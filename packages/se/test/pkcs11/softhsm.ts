@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where Debian's softhsm2 package installs the module (KEYLINE_PKCS11_MODULE overrides). */
+export const SOFTHSM_MODULE = process.env.KEYLINE_PKCS11_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
+
+/** CI sets KEYLINE_REQUIRE_SERVICES=1: then a missing SoftHSM2 fails these tests instead of skipping them. */
+export const REQUIRE_SERVICES = process.env.KEYLINE_REQUIRE_SERVICES === '1';
+
+function softHsmAvailable(): boolean {
+  const util = spawnSync('softhsm2-util', ['--version'], { encoding: 'utf8' });
+  return util.status === 0 && existsSync(SOFTHSM_MODULE);
+}
+
+/** Run the PKCS#11 suites when SoftHSM2 is present, or when CI requires it (then they fail without it). */
+export const RUN_SOFTHSM = REQUIRE_SERVICES || softHsmAvailable();
+
+export const USER_PIN = '123456';
+
+/** A SoftHSM2 of this test file's own: a token directory and a softhsm2.conf in a temporary directory. */
+export interface SoftHsm {
+  readonly dir: string;
+  /** Initialises a token labelled `label` in the next free slot; returns the label. */
+  initToken(label: string): string;
+  cleanup(): void;
+}
+
+let count = 0;
+
+/**
+ * Makes the directory and exports SOFTHSM2_CONF to this process. SoftHSM reads it at C_Initialize, so
+ * this runs before any element loads the module; the elements of a test file close between tests, so
+ * the module is initialised again (and sees new tokens) for the next one.
+ */
+export function createSoftHsm(): SoftHsm {
+  if (!softHsmAvailable()) {
+    throw new Error(
+      'SoftHSM2 is not installed (apt-get install softhsm2); KEYLINE_REQUIRE_SERVICES=1 makes that a failure',
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'keyline-se-softhsm-'));
+  const tokens = join(dir, 'tokens');
+  mkdirSync(tokens);
+  const conf = join(dir, 'softhsm2.conf');
+  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  process.env.SOFTHSM2_CONF = conf;
+  return {
+    dir,
+    initToken(label) {
+      const r = spawnSync(
+        'softhsm2-util',
+        ['--init-token', '--free', '--label', label, '--pin', USER_PIN, '--so-pin', '87654321'],
+        { encoding: 'utf8', env: { ...process.env, SOFTHSM2_CONF: conf } },
+      );
+      if (r.status !== 0) throw new Error(`softhsm2-util --init-token failed: ${r.stderr}${r.stdout}`);
+      return label;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A token label not used before in this process. */
+export function freshLabel(prefix = 'se'): string {
+  count++;
+  return `${prefix}-${process.pid}-${count}`;
+}
