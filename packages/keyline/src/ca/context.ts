@@ -87,6 +87,31 @@ export class AuthorityContext {
     return ca;
   }
 
+  /**
+   * Refuses (ERR_CA_NOT_ACTIVE) to issue from a CA whose own certificate, or an ancestor's, its
+   * parent has revoked: what it signed could not validate (RFC 5280 6.3), and the revocation means
+   * the key must not be used. Walks the CA records up to the root (bounded).
+   */
+  async requireUnrevokedChain(ca: CaRecord): Promise<void> {
+    let child = ca;
+    for (let depth = 0; child.parentId !== null && depth < 16; depth++) {
+      const parent = await this.store.cas.get(child.parentId);
+      if (parent === undefined) return;
+      if (child.certificateDer !== null) {
+        const record = await this.store.certificates.getBySerial(parent.id, this.certificateOf(child).serialHex);
+        if (record?.status === 'revoked') {
+          fail(
+            'ERR_CA_NOT_ACTIVE',
+            child.id === ca.id
+              ? `the certificate of CA ${ca.label} was revoked by its parent; it may not issue`
+              : `the certificate of CA ${child.label}, an issuer of ${ca.label}, was revoked; ${ca.label} may not issue`,
+          );
+        }
+      }
+      child = parent;
+    }
+  }
+
   /** The decoded certificate of an installed CA, decoded once per certificate. */
   certificateOf(ca: CaRecord): Certificate {
     if (ca.certificateDer === null) fail('ERR_CA_NOT_ACTIVE', `CA ${ca.id} has no certificate yet`);

@@ -48,6 +48,7 @@ export async function issueDevices(
   requireCaWrite(actor, ca, 'issue certificates');
   if (ca.status !== 'active') fail('ERR_CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}; only an active CA issues`);
   requireEndEntityIssuer(ca, 'device');
+  await ctx.requireUnrevokedChain(ca);
   const results: (IssueResult | undefined)[] = new Array(input.devices.length);
   const plans: CyclePlan[] = [];
   const positions: number[] = [];

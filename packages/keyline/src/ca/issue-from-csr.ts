@@ -115,6 +115,7 @@ async function issueChecked(
 ): Promise<IssueResult> {
   if (ca.status !== 'active') fail('ERR_CA_NOT_ACTIVE', `CA ${ca.id} is ${ca.status}; only an active CA issues`);
   requireEndEntityIssuer(ca, input.profile);
+  await ctx.requireUnrevokedChain(ca);
   const signer = await ctx.signer(ca.keyUri);
   const plan =
     input.profile === 'device'

@@ -156,6 +156,44 @@ describe('issue from a CSR', () => {
       );
     });
 
+    it('refuses to issue from a CA whose own certificate, or an issuer certificate, was revoked', async () => {
+      const t2 = await testAuthority();
+      try {
+        const h2 = await makeHierarchy(t2.ca);
+        const issuingSerial = Certificate.fromDer(h2.issuing.certificateDer!).serialHex;
+        const before = await t2.ca.issue(
+          { caId: h2.issuing.id, csrDer: await deviceCsr(), profile: 'device' },
+          CLI_ACTOR,
+        );
+        expect(before.record.status).toBe('valid');
+        await t2.ca.revoke({ caId: h2.manufacturer.id, serialHex: issuingSerial, reason: 'keyCompromise' }, CLI_ACTOR);
+        const signaturesBefore = t2.keys.signCount();
+        await refused('ERR_CA_NOT_ACTIVE', async () =>
+          t2.ca.issue(
+            { caId: h2.issuing.id, csrDer: await deviceCsr('0123456789abcd01'), profile: 'device' },
+            CLI_ACTOR,
+          ),
+        );
+        await refused('ERR_CA_NOT_ACTIVE', async () =>
+          t2.ca.issueDevices(
+            {
+              caId: h2.issuing.id,
+              devices: [
+                {
+                  chipSerial: Uint8Array.from(Buffer.from('0123456789abcd02', 'hex')),
+                  publicKey: generateSigner('P-256').publicKeySpki,
+                },
+              ],
+            },
+            CLI_ACTOR,
+          ),
+        );
+        expect(t2.keys.signCount()).toBe(signaturesBefore);
+      } finally {
+        await t2.dispose();
+      }
+    });
+
     it('refuses an unknown CA and a CA that is not active', async () => {
       await refused('ERR_CA_NOT_FOUND', async () =>
         t.ca.issue({ caId: 'ca_nope', csrDer: await deviceCsr(), profile: 'device' }, CLI_ACTOR),

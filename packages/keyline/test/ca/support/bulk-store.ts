@@ -6,8 +6,8 @@ import type { CertificateRepository, Store } from '../../../src/ca/store-port.js
  */
 export function withBulkMethods(inner: Store): Store & { bulkCalls: string[] } {
   const bulkCalls: string[] = [];
-  const extend = (repo: CertificateRepository): CertificateRepository =>
-    Object.assign(Object.create(repo) as CertificateRepository, {
+  const extend = (repo: CertificateRepository): CertificateRepository => {
+    const bulk: Partial<CertificateRepository> = {
       reserveMany: async (certs: Parameters<NonNullable<CertificateRepository['reserveMany']>>[0]) => {
         bulkCalls.push(`reserveMany:${certs.length}`);
         const out = [];
@@ -26,7 +26,16 @@ export function withBulkMethods(inner: Store): Store & { bulkCalls: string[] } {
         for (const r of rows) out.push(await repo.markValid(r.id, r.der, r.fingerprint, at));
         return out;
       },
+    };
+    // The store's repositories keep private fields, so their own methods run bound to them.
+    return new Proxy(repo, {
+      get(target, prop) {
+        if (typeof prop === 'string' && prop in bulk) return bulk[prop as keyof CertificateRepository];
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
     });
+  };
   const wrap = (store: Store): Store =>
     new Proxy(store, {
       get(target, prop, receiver) {
