@@ -15,5 +15,7 @@ export type {
   VerifyProfile,
 } from './types.js';
 export { certificatesFrom, crlsFrom, validationTime } from './inputs.js';
+export { ValidationCache, DEFAULT_VALIDATION_CACHE_ENTRIES } from './cache/index.js';
+export type { ValidationCacheOptions, ValidationCacheStats } from './cache/index.js';
 export { DEFAULT_WORK_BUDGET } from './build/work-budget.js';
 export { MAX_PATH_CERTIFICATES } from './build/path-builder.js';

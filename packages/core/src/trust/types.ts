@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors/registry.js';
 import type { Certificate } from '../x509/certificate/certificate.js';
 import type { CertificateRevocationList } from '../x509/crl/certificate-revocation-list.js';
+import type { ValidationCache } from './cache/validation-cache.js';
 
 /**
  * What the end-entity certificate is validated for. `'any'` checks no key purpose; the others check
@@ -63,6 +64,11 @@ export interface VerifyChainOptions {
    * complete paths validated. Default 1,000. Reaching it ends in ERR_PATH_BUDGET_EXCEEDED.
    */
   readonly workBudget?: number;
+  /**
+   * A cache shared across calls that remembers verified certificate signatures (issue 5 section
+   * 2). Every other check still runs on every call, so the verdict is the same with or without it.
+   */
+  readonly cache?: ValidationCache;
 }
 
 /** Policy outcome of a valid path (RFC 5280 6.1.6). */

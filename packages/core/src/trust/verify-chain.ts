@@ -7,6 +7,8 @@ import { buildPath, type PathVerdict } from './build/path-builder.js';
 import { DEFAULT_WORK_BUDGET, WorkBudget } from './build/work-budget.js';
 import { checkEcosystemProfile } from './ecosystem-profile.js';
 import { certificatesFrom, crlsFrom, validationTime } from './inputs.js';
+import { decodeThrough } from './cache/decode-through.js';
+import type { ValidationCache } from './cache/validation-cache.js';
 import type { PolicyOptions } from './policy/types.js';
 import type { CrlContext } from './revocation/crl-check.js';
 import type { Purpose, VerifyChainFailure, VerifyChainOptions, VerifyChainResult, VerifyProfile } from './types.js';
@@ -67,9 +69,13 @@ function runValidation(options: VerifyChainOptions, settings: ReturnType<typeof 
   if (!leaves.ok) return leaves;
   const [leaf, ...bundled] = leaves.value;
   if (leaf === undefined) return { ok: false, code: 'ERR_PEM_MALFORMED', message: 'leaf: no certificate given' };
-  const intermediates = attempt(() => certificatesFrom(options.intermediates), 'intermediates');
+  // With a cache, CA certificates given as DER are decoded once (issue 5 section 2).
+  const cache = options.cache;
+  const decoded = (input: VerifyChainOptions['trustAnchors'] | undefined): ReturnType<typeof certificatesFrom> =>
+    certificatesFrom(cache === undefined ? input : decodeThrough(cache, input));
+  const intermediates = attempt(() => decoded(options.intermediates), 'intermediates');
   if (!intermediates.ok) return intermediates;
-  const anchors = attempt(() => certificatesFrom(options.trustAnchors), 'trust anchors');
+  const anchors = attempt(() => decoded(options.trustAnchors), 'trust anchors');
   if (!anchors.ok) return anchors;
   if (anchors.value.length === 0)
     return { ok: false, code: 'ERR_TRUST_NO_ANCHORS', message: 'no trust anchor was given' };
@@ -86,6 +92,7 @@ function runValidation(options: VerifyChainOptions, settings: ReturnType<typeof 
     crls: crls.value,
     givenCrls: options.crls !== undefined && crls.value.length > 0,
     policy: policyOptions(options),
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
   });
   return validation.validate(leaf, anchors.value, 0);
 }
@@ -100,6 +107,7 @@ interface RunSettings {
   readonly crls: readonly CertificateRevocationList[];
   readonly givenCrls: boolean;
   readonly policy: PolicyOptions;
+  readonly cache?: ValidationCache;
 }
 
 /** One verifyChain call: the shared budget, signature cache and CRL-signer memo. */
@@ -108,7 +116,10 @@ class ValidationRun {
   private readonly signerVerdicts = new Map<string, boolean>();
 
   constructor(private readonly settings: RunSettings) {
-    this.signatures = new SignatureChecker(() => settings.budget.spend());
+    this.signatures = new SignatureChecker(
+      () => settings.budget.spend(),
+      settings.cache === undefined ? undefined : { cache: settings.cache, atMs: settings.atMs },
+    );
   }
 
   validate(leaf: Certificate, anchors: readonly Certificate[], nesting: number): VerifyChainResult {
@@ -206,6 +217,10 @@ function checkOptions(options: VerifyChainOptions): {
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) throw new TypeError('maxDepth must be a non-negative integer');
   const workBudget = options.workBudget ?? DEFAULT_WORK_BUDGET;
   if (!Number.isSafeInteger(workBudget) || workBudget < 1) throw new TypeError('workBudget must be a positive integer');
+  const cache: unknown = options.cache;
+  if (cache !== undefined && (typeof cache !== 'object' || cache === null || !('recordVerified' in cache))) {
+    throw new TypeError('cache must be a ValidationCache');
+  }
   return { purpose, profile, maxDepth, workBudget };
 }
 

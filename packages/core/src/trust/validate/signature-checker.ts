@@ -3,6 +3,7 @@ import { parsePublicKeyInfo, type PublicKeyInfo } from '../../crypto/public-key.
 import { checkSignature } from '../../crypto/verify.js';
 import type { RawAlgorithmIdentifier } from '../../x509/algorithm-identifier.js';
 import type { Certificate } from '../../x509/certificate/certificate.js';
+import type { ValidationCache } from '../cache/validation-cache.js';
 import { attempt, PASS, refuse, type Check } from './outcome.js';
 
 /** Something signed: a certificate or a CRL (the exact signed bytes, the algorithm, the value). */
@@ -26,7 +27,14 @@ export class SignatureChecker {
   private readonly keys = new Map<Certificate, PublicKeyInfo | Check>();
   private readonly algorithms = new Map<SignedObject, SignatureAlgorithm | Check>();
 
-  constructor(private readonly onVerify: () => void = () => undefined) {}
+  /**
+   * `shared`, when given, carries certificate signature successes across calls (see
+   * ValidationCache); `atMs` is this call's validation time, which bounds the entries' lifetime.
+   */
+  constructor(
+    private readonly onVerify: () => void = () => undefined,
+    private readonly shared?: { readonly cache: ValidationCache; readonly atMs: number },
+  ) {}
 
   /** Did `issuer`'s key sign `signed`? `what` names the signed object in messages. */
   check(signed: SignedObject, issuer: Certificate, kind: 'certificate' | 'crl'): Check {
@@ -43,6 +51,18 @@ export class SignatureChecker {
   }
 
   private verify(signed: SignedObject, issuer: Certificate, kind: 'certificate' | 'crl'): Check {
+    const subject = kind === 'certificate' && this.shared !== undefined ? asCertificate(signed) : undefined;
+    if (subject !== undefined && this.shared?.cache.hasVerified(subject, issuer, this.shared.atMs) === true) {
+      // Same bytes, same answer; the budget is still charged so that a cache never changes a verdict.
+      this.onVerify();
+      return PASS;
+    }
+    const result = this.verifyNow(signed, issuer, kind);
+    if (subject !== undefined && result.ok) this.shared?.cache.recordVerified(subject, issuer, this.shared.atMs);
+    return result;
+  }
+
+  private verifyNow(signed: SignedObject, issuer: Certificate, kind: 'certificate' | 'crl'): Check {
     const algorithm = this.algorithmOf(signed);
     if (!isAlgorithm(algorithm)) return algorithm;
     const key = this.keyOf(issuer);
@@ -77,6 +97,11 @@ export class SignatureChecker {
     }
     return key;
   }
+}
+
+/** The signed object as a certificate (what the shared cache keys on), when it is one. */
+function asCertificate(signed: SignedObject): Certificate | undefined {
+  return 'fingerprint' in signed && 'notAfter' in signed ? (signed as Certificate) : undefined;
 }
 
 function isAlgorithm(value: SignatureAlgorithm | Check): value is SignatureAlgorithm {
