@@ -72,6 +72,48 @@ export const CA_ERRORS = {
   ERR_KEY_PROVIDER_CLOSED: { message: 'the key provider is closed', kind: 'state' },
   // audit/
   ERR_AUDIT_BROKEN: { message: 'the audit log is not intact', kind: 'invalid' },
+  // manifest/ (the signed factory manifest, docs/manifest.md)
+  ERR_MANIFEST_MALFORMED: { message: 'a manifest line is not a well-formed record of its kind', kind: 'invalid' },
+  ERR_MANIFEST_NOT_CANONICAL: {
+    message: 'a manifest line is not in its canonical form (field order, spacing, encodings)',
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_LINE_TOO_LONG: { message: 'a manifest line is longer than the format allows', kind: 'invalid' },
+  ERR_MANIFEST_HEADER_INVALID: {
+    message: 'the manifest header is missing or its issuer chain does not lead to the trust root',
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_INDEX_MISMATCH: {
+    message: 'an entry is not at its place: entries were removed, added or reordered',
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_DEVICE_CERTIFICATE: {
+    message: "a device certificate is malformed or is not issued by the header's issuing CA",
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_DEVICE_MISMATCH: {
+    message: "an entry's device id, chip serial or public key differ from its certificate",
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_TRUNCATED: { message: 'the manifest ends before its signed root line', kind: 'invalid' },
+  ERR_MANIFEST_TRAILING_DATA: { message: 'the manifest has data after its signed root line', kind: 'invalid' },
+  ERR_MANIFEST_COUNT_MISMATCH: {
+    message: 'the root line counts a different number of entries than the file holds',
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_TREE_HEAD_MISMATCH: {
+    message: 'the Merkle tree head of the entries differs from the signed one: an entry was changed',
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_HEADER_HASH_MISMATCH: { message: 'the header differs from the one the root signs', kind: 'invalid' },
+  ERR_MANIFEST_SIGNATURE_INVALID: { message: "the root line's signature does not verify", kind: 'invalid' },
+  ERR_MANIFEST_SIGNER_UNTRUSTED: {
+    message: "the manifest signer's certificate does not chain to the trust root through the issuing CA",
+    kind: 'invalid',
+  },
+  ERR_MANIFEST_PROOF_INVALID: { message: 'the inclusion proof does not lead to the signed tree head', kind: 'invalid' },
+  ERR_MANIFEST_INDEX_OUT_OF_RANGE: { message: 'no entry with that index in the manifest', kind: 'input' },
+  ERR_MANIFEST_WRITER_STATE: { message: 'the manifest writer is closed or failed', kind: 'state' },
   // cli/ (the CA commands)
   ERR_CLI_USAGE: { message: 'the command line is not valid: see keyline <command> --help', kind: 'input' },
   ERR_CLI_UNWRITABLE_FILE: { message: 'a file named on the command line cannot be written', kind: 'input' },

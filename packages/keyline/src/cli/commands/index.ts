@@ -8,6 +8,7 @@ import { registerDemo } from './demo.js';
 import { registerInit } from './init.js';
 import { registerIssue } from './issue.js';
 import { registerLint } from './lint.js';
+import { registerManifest } from './manifest.js';
 import { registerRevoke } from './revoke.js';
 import { registerRoot } from './root.js';
 import { registerSe } from './se.js';
@@ -34,6 +35,7 @@ registrars.push(registerCrl);
 registrars.push(registerServe);
 registrars.push(registerAudit);
 registrars.push(registerSe);
+registrars.push(registerManifest);
 
 export function registerCommands(program: Command, io: CliIo, setExitCode: SetExitCode): void {
   for (const register of registrars) register(program, io, setExitCode);
