@@ -86,3 +86,10 @@ export {
 // PKCS#11 tokens
 export { Pkcs11Element, DEFAULT_PKCS11_MODULE, type Pkcs11ElementOptions } from './pkcs11/pkcs11-element.js';
 export { PKCS11_SLOT_POLICIES, type Pkcs11SlotPolicy } from './pkcs11/slot-policy.js';
+// The one process-wide registry of loaded PKCS#11 libraries: keyline's CA keys share it, because
+// C_Initialize/C_Finalize act on the whole process.
+export {
+  acquireModule as acquirePkcs11Module,
+  releaseModule as releasePkcs11Module,
+  type LoadedModule as LoadedPkcs11Module,
+} from './pkcs11/module.js';

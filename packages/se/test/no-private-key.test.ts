@@ -308,6 +308,8 @@ describe('no API returns private key material', () => {
       buildConfigZone: () => 'pure function of its input',
       commandDurationMs: () => 'pure function of its input',
       Pkcs11Element: () => 'token keys are CKA_SENSITIVE, not extractable: test/pkcs11/pkcs11-element.test.ts',
+      acquirePkcs11Module: () => 'loads a PKCS#11 library; holds no key material',
+      releasePkcs11Module: () => 'releases a PKCS#11 library; holds no key material',
     };
     const constants = exported.filter((name) => !(typeof (api as Record<string, unknown>)[name] === 'function'));
     for (const name of constants) expect(detector.leaks((api as Record<string, unknown>)[name]), name).toBe(false);

@@ -1,4 +1,4 @@
-import { Certificate, KeylineError } from '@keyline/core';
+import { KeylineError } from '@keyline/core';
 import type { CaRecord } from '../ca/records.js';
 import type { Store } from '../ca/store-port.js';
 
@@ -44,31 +44,15 @@ export class CaDirectory {
   }
 
   /**
-   * Refuses (ERR_CA_NOT_ACTIVE, 409) to issue from a CA that is not active, has no certificate, or
-   * whose certificate, or an ancestor's, its parent has revoked: what it would sign could not
-   * validate (RFC 5280 6.3), and the revocation means it must not be used.
+   * Refuses (ERR_CA_NOT_ACTIVE, 409) early, before a request body is worked on, to issue from a CA
+   * that is not active or has no certificate, and returns its chain. Whether the CA's certificate,
+   * or an ancestor's, was revoked is the CA core's check on every issuing path (ca/context.ts).
    */
   async requireIssuing(ca: CaRecord): Promise<CaRecord[]> {
     if (ca.status !== 'active' || ca.certificateDer === null) {
       throw new KeylineError('ERR_CA_NOT_ACTIVE', `CA ${ca.label} is ${ca.status}; only an active CA issues`);
     }
-    const chain = await this.chain(ca);
-    for (let i = 0; i + 1 < chain.length; i++) {
-      const child = chain[i]!;
-      const parent = chain[i + 1]!;
-      if (child.certificateDer === null) continue;
-      const serial = Certificate.fromDer(child.certificateDer).serialHex;
-      const record = await this.store.certificates.getBySerial(parent.id, serial);
-      if (record?.status === 'revoked') {
-        throw new KeylineError(
-          'ERR_CA_NOT_ACTIVE',
-          child.id === ca.id
-            ? `the certificate of CA ${ca.label} is revoked`
-            : `the certificate of CA ${child.label}, an issuer of ${ca.label}, is revoked`,
-        );
-      }
-    }
-    return chain;
+    return this.chain(ca);
   }
 
   /**
