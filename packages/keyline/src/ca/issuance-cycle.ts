@@ -55,6 +55,11 @@ export interface CyclePlan {
   readonly details?: Readonly<Record<string, unknown>>;
   /** The validity the TBS will carry, when known without decoding it (needed with `lint: 'template'`). */
   readonly validity?: { readonly notBefore: Date; readonly notAfter: Date };
+  /**
+   * A serial fixed by the plan instead of a random one (compressible device certificates derive it
+   * from the key and dates, see core's `deriveDeviceSerial`). A collision is not retried.
+   */
+  readonly serial?: AllocatedSerial;
 }
 
 export interface CycleRequest {
@@ -167,7 +172,7 @@ async function reserveAndPrepare(
         if (request.before !== undefined) await request.before(tx);
         const at = ctx.now();
         // Step 1: the serials, persisted.
-        const serials = request.plans.map(() => allocateSerial(ctx.random));
+        const serials = request.plans.map((plan) => plan.serial ?? allocateSerial(ctx.random));
         const rows: NewCertificate[] = request.plans.map((plan, k) => ({
           id: newId('crt', ctx.random),
           caId: request.caId,
@@ -226,6 +231,7 @@ async function reserveAndPrepare(
       });
     } catch (error) {
       if (!isKeylineError(error, 'ERR_STORE_CONFLICT') || attempt >= RESERVE_ATTEMPTS) throw error;
+      if (request.plans.some((plan) => plan.serial !== undefined)) throw error;
       // A unique key collided: a serial (retry with new ones) or a request id another caller took
       // meanwhile (then that caller's result is the answer).
       for (const plan of request.plans) {
