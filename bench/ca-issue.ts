@@ -2,27 +2,33 @@
  * `ca-issue`: certificates issued per second through the CA core into SQLite (issue 3, section 5).
  *
  * A real deployment (lib/ca-deployment.ts: SQLite store, encrypted file keys, the CA service) in a
- * temporary directory. Every issuance is the whole issuance cycle: build, lint, reserve the record,
- * sign, check, record, append to the audit log, each step in its transaction.
+ * temporary directory. Every issuance is the whole issuance cycle (ca/issuance-cycle.ts): build,
+ * lint, persist serial and TBS, sign, check, record, append to the audit log; a batch does each
+ * persisting step for all its certificates in one transaction.
  * Baseline: raw `crypto.sign('sha256', message, key)` with a P-256 key over a message as long as a
  * device TBS, measured in the same run. Results, certificates per second:
- *   - `ca-sqlite`: `issueDevices` in batches of 100 with `lint: 'each'` (every certificate linted):
- *     the factory line, the fastest path that lints every certificate;
- *   - `ca-sqlite-template`: the same batches with `lint: 'template'` (the first of each batch linted);
+ *   - `ca-sqlite`: `issueDevices` in batches of 100 with `lint: 'each'` (every certificate decoded
+ *     and linted in full): the factory line, the fastest path that lints every certificate;
+ *   - `ca-sqlite-1000`: the same in batches of 1,000;
+ *   - `ca-sqlite-template`: batches of 100 with `lint: 'template'` (the first of each batch linted,
+ *     the others built by the compiled and linted device template, whose writer checks each
+ *     per-device field);
  *   - `ca-sqlite-device`: `issueDevices` with one device per call (`lint: 'each'`);
  *   - `ca-sqlite-csr`: `issue` from a PKCS#10 CSR, one at a time (verify the CSR's signature, lint, ...).
  * Time is the wall clock (lib/measure-wall.ts): the store's writes are part of the cost.
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { buildCsr, Certificate, encodeName, generateSigner, OID } from '@keyline/core';
+import pg from 'pg';
 import type { DeviceRequest } from '../packages/keyline/src/ca/index.js';
 import { CLI_ACTOR } from '../packages/keyline/src/ca/service-port.js';
-import { makeDeployment } from './lib/ca-deployment.js';
+import { makeDeployment, type BenchDeployment } from './lib/ca-deployment.js';
 import type { BenchCase, MeasureOptions } from './lib/measure.js';
-import { measureWall, perUnit } from './lib/measure-wall.js';
+import { cpuView, measureWall, perUnit, type WallFigures } from './lib/measure-wall.js';
 import { makeReport, type BenchReport } from './lib/report.js';
 
 const BATCH = 100;
+const LARGE_BATCH = 1000;
 const DEVICE_POOL = 4096;
 const CSR_POOL = 512;
 const QUICK: MeasureOptions = { rounds: 6, sliceMs: 250, warmupMs: 250 };
@@ -51,9 +57,29 @@ async function makeCsrs(count: number): Promise<Uint8Array[]> {
   return csrs;
 }
 
+/** PostgreSQL for `ca-postgres`: KEYLINE_BENCH_PG_URL (a maintenance-database URL) or the local server. */
+const PG_ADMIN_URL = process.env['KEYLINE_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Whether the PostgreSQL server answers; why not when it does not. */
+async function probePostgres(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function run(options: { quick: boolean }): Promise<BenchReport> {
   const deployment = await makeDeployment('ca-issue');
+  const pgProblem = await probePostgres();
+  let pgDeployment: BenchDeployment | undefined;
   try {
+    if (pgProblem === undefined) pgDeployment = await makeDeployment('ca-issue-pg', { postgresAdminUrl: PG_ADMIN_URL });
     const { ca, issuing } = deployment;
     const caId = issuing.id;
     const devices = makeDevices(DEVICE_POOL);
@@ -74,18 +100,34 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
     const baselineKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
     let next = 0;
-    const batch = (): DeviceRequest[] => {
+    const batch = (size = BATCH): DeviceRequest[] => {
       const out: DeviceRequest[] = [];
-      for (let i = 0; i < BATCH; i++) out.push(devices[next++ % DEVICE_POOL]!);
+      for (let i = 0; i < size; i++) out.push(devices[next++ % DEVICE_POOL]!);
       return out;
     };
     let single = 0;
     let csr = 0;
+    const onPg = pgDeployment;
+    const pgCases: BenchCase[] =
+      onPg === undefined
+        ? []
+        : [
+            {
+              name: 'ca-postgres',
+              op: () => onPg.ca.issueDevices({ caId: onPg.issuing.id, devices: batch() }, CLI_ACTOR, { lint: 'each' }),
+              async: true,
+            },
+          ];
     const cases: BenchCase[] = [
       { name: 'crypto.sign', op: () => sign('sha256', message, baselineKey) },
       {
         name: 'ca-sqlite',
         op: () => ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, { lint: 'each' }),
+        async: true,
+      },
+      {
+        name: 'ca-sqlite-1000',
+        op: () => ca.issueDevices({ caId, devices: batch(LARGE_BATCH) }, CLI_ACTOR, { lint: 'each' }),
         async: true,
       },
       {
@@ -103,25 +145,50 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
         op: () => ca.issue({ caId, csrDer: csrs[csr++ % CSR_POOL]!, profile: 'device' }, CLI_ACTOR),
         async: true,
       },
+      ...pgCases,
     ];
     const figures = await measureWall(cases, options.quick ? QUICK : FULL);
-    const [baseline, each, template, device, viaCsr] = figures;
+    const [baseline, ...measured] = figures;
+    const [each, large, template, device, viaCsr, onPostgres] = measured.map((f, i) =>
+      i < 3 || i === 5 ? perUnit(f, i === 1 ? LARGE_BATCH : BATCH) : f,
+    );
+    const cpu = (f: WallFigures | undefined) => cpuView(f!, baseline!);
     return {
       ...makeReport(
         'ca-issue',
         options.quick,
         { op: `crypto.sign('sha256', ${tbsLength}-byte message, P-256 key)`, figures: baseline! },
         [
-          { ...perUnit(each!, BATCH), extra: { unit: 'certificates', batch: BATCH, lint: 'each' } },
-          { ...perUnit(template!, BATCH), extra: { unit: 'certificates', batch: BATCH, lint: 'template' } },
-          { ...device!, extra: { unit: 'certificates', batch: 1, lint: 'each' } },
-          { ...viaCsr!, extra: { unit: 'certificates', from: 'PKCS#10 CSR', lint: 'each' } },
+          { ...each!, extra: { unit: 'certificates', batch: BATCH, lint: 'each', ...cpu(each) } },
+          { ...large!, extra: { unit: 'certificates', batch: LARGE_BATCH, lint: 'each', ...cpu(large) } },
+          { ...template!, extra: { unit: 'certificates', batch: BATCH, lint: 'template', ...cpu(template) } },
+          { ...device!, extra: { unit: 'certificates', batch: 1, lint: 'each', ...cpu(device) } },
+          { ...viaCsr!, extra: { unit: 'certificates', from: 'PKCS#10 CSR', lint: 'each', ...cpu(viaCsr) } },
+          ...(onPostgres === undefined
+            ? []
+            : [
+                {
+                  ...onPostgres,
+                  extra: {
+                    unit: 'certificates',
+                    batch: BATCH,
+                    lint: 'each',
+                    store: 'PostgreSQL over loopback, a fresh database (server defaults, synchronous_commit on)',
+                    ...cpu(onPostgres),
+                    cpuNote: "cpuRatio counts this process only, not the PostgreSQL server's CPU",
+                  },
+                },
+              ]),
         ],
       ),
-      clock: 'wall clock',
+      clock: 'wall clock (cpuPerSecond and cpuRatio: the same rounds by process CPU time)',
       store: 'SQLite (WAL, synchronous NORMAL), temporary data directory',
+      ...(pgProblem !== undefined && { postgres: `ca-postgres skipped: ${pgProblem}` }),
+      threads: 'one: every case runs on the main thread (signing included)',
+      baselineCpuPerSecond: Math.round(baseline!.cpu.perSecond),
     } as unknown as BenchReport;
   } finally {
     await deployment.close();
+    await pgDeployment?.close();
   }
 }

@@ -3,38 +3,47 @@
  * `openssl ocsp` serving the same certificates as a responder, in the same run.
  *
  * Setup: a real deployment (lib/ca-deployment.ts) whose issuing CA issues a few hundred device
- * certificates (a few of them revoked); `createServer` on 127.0.0.1:0 with the CA's responses
- * pre-signed (`prewarmOcsp`, as `keyline serve` does). For OpenSSL: the same issuing CA certificate,
- * an index.txt listing the same serials and statuses, and a P-256 responder key and certificate of
- * its own (the responder does not check its signer's chain; the signing cost is the same curve).
- * Load: a separate Node process (lib/ocsp-load.ts) keeps `CONCURRENCY` POSTs of pre-built DER
- * requests (one CertID each, no nonce, random serials from the issued set) in flight over keep-alive
- * connections. Rounds alternate between the two servers; a round's rate is successful responses per
- * second of wall time. `ratio` is the median over rounds of keyline's rate / OpenSSL's rate.
- * `openssl ocsp` runs as one process (no `-multi`), which answers one request per connection.
+ * certificates (a few of them revoked) and makes its delegated OCSP signer. Keyline: the real
+ * `keyline serve` over that data directory, in its own process (lib/ocsp-servers.ts), as an operator
+ * runs it (logs at info). OpenSSL: `openssl ocsp` in its own process (no `-multi`) with the same
+ * issuing CA certificate, an index.txt listing the same serials and statuses, and a P-256 responder
+ * key and certificate of its own (the responder does not check its signer's chain; the signature is
+ * the same curve as Keyline's delegated signer).
+ *
+ * Load: a separate Node process (lib/ocsp-socket-load.ts) keeps `CONCURRENCY` connections, each with
+ * one POST in flight, of the same pre-built DER requests for both servers (one SHA-1 CertID each, no
+ * nonce, random serials from the issued set: RFC 5019, what browsers send). It asks for keep-alive;
+ * `openssl ocsp` answers HTTP/1.0 and closes every connection (it serves one connection at a time),
+ * so each of its requests pays a connect, counted in its latency: that is how a client of it waits.
+ * A third result, `keyline-nonce`, sends requests with a nonce (RFC 8954), which Keyline signs
+ * afresh each time, as OpenSSL signs every response.
+ *
+ * Rounds rotate over the targets; a round's rate is successful responses per second of wall time.
+ * `ratio` is the median over rounds of the target's rate / OpenSSL's rate in the same round. Each
+ * result also gives the server process's CPU time per 1,000 answers (/proc), a figure that a busy
+ * shared machine does not distort. docs/benchmarks.md (ocsp) explains the choices.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOcspRequest, Certificate, certIdFor, OcspResponse } from '@keyline/core';
-import { createServer } from '../packages/keyline/src/server/index.js';
 import { CLI_ACTOR } from '../packages/keyline/src/ca/service-port.js';
 import type { CertificateRecord } from '../packages/keyline/src/ca/records.js';
-import { makeDeployment } from './lib/ca-deployment.js';
+import { BENCH_PASSPHRASE, makeDeployment } from './lib/ca-deployment.js';
 import { median, quantile } from './lib/measure.js';
-import type { LoadJob, LoadResult } from './lib/ocsp-load.js';
+import { processCpuSeconds, startKeyline, startOpenssl, stopAll } from './lib/ocsp-servers.js';
+import type { SocketLoadJob, SocketLoadResult } from './lib/ocsp-socket-load.js';
 import { machineInfo, type MachineInfo } from './lib/report.js';
 
 const CERTIFICATES = 300;
 const REVOKED = 10;
 const CONCURRENCY = 32;
 const REQUEST_POOL = 1024;
-const QUICK = { rounds: 3, durationMs: 1500, warmupMs: 300 };
+const QUICK = { rounds: 3, durationMs: 1000, warmupMs: 250 };
 const FULL = { rounds: 8, durationMs: 5000, warmupMs: 500 };
 
 export interface OcspBenchResult {
@@ -44,6 +53,10 @@ export interface OcspBenchResult {
   readonly ratioRange: readonly [number, number];
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time of the server process per 1,000 successful answers (user + system, ms). */
+  readonly serverCpuMsPer1000: number;
+  /** TCP connections the load generator opened per 1,000 successful answers. */
+  readonly connectionsPer1000: number;
   readonly failed: number;
   readonly rounds: number;
   readonly requests: number;
@@ -57,42 +70,12 @@ export interface OcspBenchReport {
   readonly clock: 'wall clock';
   readonly concurrency: number;
   readonly certificates: number;
+  readonly goal: { readonly ratio: number; readonly p99Ms: number; readonly met: boolean };
   readonly quick: boolean;
   readonly machine: MachineInfo;
 }
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
-
-/** A TCP port free on 127.0.0.1 now (for `openssl ocsp -port`, which takes no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once `openssl ocsp` says it is waiting for connections (or rejects after `ms`). */
-function waitForResponder(child: ChildProcess, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start: ${seen}`)), ms);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      if (seen.includes('waiting for OCSP client connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`openssl ocsp exited with ${code}: ${seen}`));
-    });
-  });
-}
 
 /** index.txt time: UTCTime text through 2049, GeneralizedTime text after (as `openssl ca` writes). */
 function indexTime(date: Date): string {
@@ -157,7 +140,6 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
   process.once('exit', killChildren);
   const deployment = await makeDeployment('ocsp');
   const work = mkdtempSync(join(tmpdir(), 'keyline-bench-openssl-'));
-  let app: ReturnType<typeof createServer> | undefined;
   try {
     const { ca, issuing } = deployment;
     const caId = issuing.id;
@@ -174,12 +156,15 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
     const records = await Promise.all(
       issued.map(async (r) => (await deployment.store.certificates.getBySerial(caId, r.serialHex))!),
     );
-    await ca.prewarmOcsp(caId);
+    // Makes and records the CA's delegated OCSP signer, which the server then uses.
+    await ca.ensureOcspSigner(caId, CLI_ACTOR);
 
-    app = createServer({ store: deployment.store, ca, clock: deployment.clock });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const { port: keylinePort } = app.server.address() as { port: number };
-    const keylineUrl = `http://127.0.0.1:${keylinePort}/ocsp/${caId}`;
+    // KEYLINE_BENCH_CPU_PROF=<dir> writes a CPU profile of the server (node --cpu-prof) there.
+    const profile = process.env['KEYLINE_BENCH_CPU_PROF'];
+    const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+    const keyline = await startKeyline(deployment.dir, BENCH_PASSPHRASE, nodeArgs);
+    children.push(keyline.child);
+    const keylineUrl = `${keyline.url}/ocsp/${caId}`;
 
     // The OpenSSL responder over the same CA certificate and statuses.
     const issuer = Certificate.fromDer(issuing.certificateDer!);
@@ -203,91 +188,115 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       '-out',
       join(work, 'responder.pem'),
     ]);
-    const opensslPort = await freePort();
-    const responder = spawn(
-      'openssl',
-      [
-        'ocsp',
-        '-index',
-        join(work, 'index.txt'),
-        '-port',
-        String(opensslPort),
-        '-rsigner',
-        join(work, 'responder.pem'),
-        '-rkey',
-        join(work, 'responder.key'),
-        '-CA',
-        join(work, 'ca.pem'),
-        '-nmin',
-        '5',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    children.push(responder);
-    await waitForResponder(responder);
-    const opensslUrl = `http://127.0.0.1:${opensslPort}/`;
-
-    // Requests: one CertID each, no nonce (as constrained clients send them), random issued serials.
-    const requests = Array.from({ length: REQUEST_POOL }, () => {
-      const record = records[Math.floor(Math.random() * records.length)]!;
-      return buildOcspRequest({ certIds: [certIdFor(issuer.subject.der, issuer.publicKey, record.serialHex)] });
+    const opensslServer = await startOpenssl({
+      index: join(work, 'index.txt'),
+      caCert: join(work, 'ca.pem'),
+      responderCert: join(work, 'responder.pem'),
+      responderKey: join(work, 'responder.key'),
     });
+    children.push(opensslServer.child);
+    const opensslUrl = opensslServer.url;
 
-    // Before measuring: both answer a revoked and a good certificate correctly, and agree.
+    // Requests: one CertID each, random issued serials; without nonce (RFC 5019), and with one.
+    const certIdOf = (record: CertificateRecord) => certIdFor(issuer.subject.der, issuer.publicKey, record.serialHex);
+    const pick = (): CertificateRecord => records[Math.floor(Math.random() * records.length)]!;
+    const plain = Array.from({ length: REQUEST_POOL }, () => buildOcspRequest({ certIds: [certIdOf(pick())] }));
+    const nonced = Array.from({ length: REQUEST_POOL }, () =>
+      buildOcspRequest({ certIds: [certIdOf(pick())], nonce: new Uint8Array(randomBytes(16)) }),
+    );
+
+    // Before measuring: both answer a revoked and a good certificate correctly (and Keyline echoes
+    // a nonce), which also makes Keyline load the CA and its signer.
     for (const record of [records[0]!, records[REVOKED]!]) {
-      const request = buildOcspRequest({
-        certIds: [certIdFor(issuer.subject.der, issuer.publicKey, record.serialHex)],
-      });
-      for (const url of [keylineUrl, opensslUrl]) {
+      const expected = record.status === 'revoked' ? 'revoked' : 'good';
+      const nonce = new Uint8Array(randomBytes(16));
+      for (const [url, withNonce] of [
+        [keylineUrl, false],
+        [keylineUrl, true],
+        [opensslUrl, false],
+      ] as const) {
+        const request = buildOcspRequest({ certIds: [certIdOf(record)], ...(withNonce && { nonce }) });
         const response = OcspResponse.fromDer(await post(url, request));
         const single = response.basic?.responses[0];
-        const expected = record.status === 'revoked' ? 'revoked' : 'good';
         if (response.status !== 'successful' || single?.certStatus.status !== expected) {
           throw new Error(`${url} answered ${response.status}/${String(single?.certStatus.status)}, not ${expected}`);
+        }
+        if (withNonce && Buffer.compare(Buffer.from(response.basic!.nonce ?? []), nonce) !== 0) {
+          throw new Error(`${url} did not echo the nonce`);
         }
       }
     }
 
-    const generator = fork(join(dirname(fileURLToPath(import.meta.url)), 'lib', 'ocsp-load.ts'), [], {
+    const generator = fork(join(dirname(fileURLToPath(import.meta.url)), 'lib', 'ocsp-socket-load.ts'), [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(generator);
-    const load = (url: string): Promise<LoadResult> =>
+    const load = (url: string, requests: readonly Uint8Array[]): Promise<SocketLoadResult> =>
       new Promise((resolve, reject) => {
-        const job: LoadJob = {
+        const job: SocketLoadJob = {
           url,
           requests: requests.map((r) => Buffer.from(r).toString('base64')),
           concurrency: CONCURRENCY,
           durationMs: plan.durationMs,
           warmupMs: plan.warmupMs,
         };
-        generator.once('message', (m) => resolve(m as LoadResult));
+        generator.once('message', (m) => resolve(m as SocketLoadResult));
         generator.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
         generator.send(job);
       });
 
     const targets = [
-      { name: 'openssl', url: opensslUrl, server: 'openssl ocsp (one process, -nmin 5)' },
-      { name: 'keyline', url: keylineUrl, server: 'createServer (Fastify) + CA core, pre-signed responses' },
+      {
+        name: 'openssl',
+        url: opensslUrl,
+        requests: plain,
+        pid: opensslServer.child.pid,
+        server: 'openssl ocsp (one process, no -multi), signs every response',
+      },
+      {
+        name: 'keyline',
+        url: keylineUrl,
+        requests: plain,
+        pid: keyline.child.pid,
+        server: 'keyline serve (own process, logs at info), pre-signed cached responses',
+      },
+      {
+        name: 'keyline-nonce',
+        url: keylineUrl,
+        requests: nonced,
+        pid: keyline.child.pid,
+        server: 'keyline serve, every request with a nonce: signed afresh (RFC 8954)',
+      },
     ];
     const rates = targets.map((): number[] => []);
     const latencies = targets.map((): number[] => []);
+    const cpuSeconds = targets.map(() => 0);
+    const connections = targets.map(() => 0);
+    const answered = targets.map(() => 0);
     const failed = targets.map(() => 0);
     const errors: string[] = [];
     for (let r = 0; r < plan.rounds; r++) {
       for (let k = 0; k < targets.length; k++) {
         const index = (k + r) % targets.length;
-        const result = await load(targets[index]!.url);
+        const target = targets[index]!;
+        const cpuBefore = processCpuSeconds(target.pid);
+        const result = await load(target.url, target.requests);
+        // Includes the warm-up's work: a slight overestimate per answer, the same for every target.
+        cpuSeconds[index]! += processCpuSeconds(target.pid) - cpuBefore;
         generator.removeAllListeners('exit');
         rates[index]!.push((result.ok * 1000) / result.elapsedMs);
         for (const l of result.latencies) latencies[index]!.push(l);
+        connections[index]! += result.connections;
+        answered[index]! += result.ok;
         failed[index]! += result.failed;
-        if (result.firstError !== undefined) errors.push(`${targets[index]!.name}: ${result.firstError}`);
+        if (result.firstError !== undefined) errors.push(`${target.name}: ${result.firstError}`);
       }
     }
     generator.send({ stop: true });
 
+    // The warm-up's answers were served too: count them into the CPU per answer.
+    const warmShare = (plan.durationMs + plan.warmupMs) / plan.durationMs;
     const baselineRates = rates[0]!;
     const results = targets.map((t, i): OcspBenchResult => {
       const ratios = rates[i]!.map((rate, n) => rate / baselineRates[n]!);
@@ -298,6 +307,8 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
         ratioRange: [round(quantile(ratios, 0.25), 2), round(quantile(ratios, 0.75), 2)],
         p50Ms: round(quantile(latencies[i]!, 0.5), 3),
         p99Ms: round(quantile(latencies[i]!, 0.99), 3),
+        serverCpuMsPer1000: round((cpuSeconds[i]! * 1e6) / (answered[i]! * warmShare), 1),
+        connectionsPer1000: round((connections[i]! * 1000) / answered[i]!, 1),
         failed: failed[i]!,
         rounds: rates[i]!.length,
         requests: latencies[i]!.length,
@@ -305,20 +316,21 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       };
     });
     if (errors.length > 0) process.stderr.write(`ocsp bench: failed requests: ${errors.join('; ')}\n`);
+    const ours = results[1]!;
     return {
       bench: 'ocsp',
       baseline: { op: `openssl ocsp responder, ${CONCURRENCY} requests in flight`, perSecond: results[0]!.perSecond },
-      results: [results[1]!, results[0]!],
+      results: [ours, results[2]!, results[0]!],
       clock: 'wall clock',
       concurrency: CONCURRENCY,
       certificates: CERTIFICATES,
+      goal: { ratio: 10, p99Ms: 10, met: ours.ratio >= 10 && ours.p99Ms <= 10 },
       quick: options.quick,
       machine: machineInfo(),
     };
   } finally {
-    killChildren();
+    await stopAll(children);
     process.removeListener('exit', killChildren);
-    if (app !== undefined) await app.close();
     await deployment.close();
     rmSync(work, { recursive: true, force: true });
   }

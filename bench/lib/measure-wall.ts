@@ -5,11 +5,21 @@
  * `makeReport`'s paired ratios apply unchanged.
  */
 import { performance } from 'node:perf_hooks';
-import { median, type BenchCase, type CaseFigures, type MeasureOptions } from './measure.js';
+import { median, pairedRatios, type BenchCase, type CaseFigures, type MeasureOptions } from './measure.js';
 
-/** Runs `op` (sync or async) for about `ms` milliseconds of wall time; returns [operations, elapsed ms]. */
-async function runFor(c: BenchCase, ms: number): Promise<[number, number]> {
+/** Milliseconds of CPU time this process has used (all threads). */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/**
+ * Runs `op` (sync or async) for about `ms` milliseconds of wall time; returns [operations,
+ * elapsed wall ms, elapsed process CPU ms].
+ */
+async function runFor(c: BenchCase, ms: number): Promise<[number, number, number]> {
   const start = performance.now();
+  const cpuStart = cpuMs();
   let count = 0;
   let elapsed = 0;
   do {
@@ -18,19 +28,29 @@ async function runFor(c: BenchCase, ms: number): Promise<[number, number]> {
     count++;
     elapsed = performance.now() - start;
   } while (elapsed < ms);
-  return [count, elapsed];
+  return [count, elapsed, cpuMs() - cpuStart];
 }
 
-/** Measures every case by the wall clock; the result is in the order of `cases`. */
-export async function measureWall(cases: readonly BenchCase[], options: MeasureOptions): Promise<CaseFigures[]> {
+/**
+ * A case's wall-clock figures, with `cpu`: the same slices counted per second of the process's
+ * CPU time (lib/measure.ts's clock). On a shared machine under load the wall-clock rates fall with
+ * whatever else runs; the CPU-time rates show the work itself (store writes included, as system
+ * time; waits for the disk not).
+ */
+export type WallFigures = CaseFigures & { readonly cpu: CaseFigures };
+
+/** Measures every case by the wall clock (and CPU time); the result is in the order of `cases`. */
+export async function measureWall(cases: readonly BenchCase[], options: MeasureOptions): Promise<WallFigures[]> {
   for (const c of cases) await runFor(c, options.warmupMs);
   const rates: number[][] = cases.map(() => []);
+  const cpuRates: number[][] = cases.map(() => []);
   const totals: number[] = cases.map(() => 0);
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < cases.length; k++) {
       const index = (k + round) % cases.length;
-      const [count, elapsed] = await runFor(cases[index]!, options.sliceMs);
+      const [count, elapsed, cpu] = await runFor(cases[index]!, options.sliceMs);
       rates[index]!.push((count * 1000) / elapsed);
+      cpuRates[index]!.push((count * 1000) / Math.max(cpu, 0.001));
       totals[index]! += count;
     }
   }
@@ -39,11 +59,23 @@ export async function measureWall(cases: readonly BenchCase[], options: MeasureO
     rates: rates[i]!,
     perSecond: median(rates[i]!),
     operations: totals[i]!,
+    cpu: { name: c.name, rates: cpuRates[i]!, perSecond: median(cpuRates[i]!), operations: totals[i]! },
   }));
 }
 
 /** The figures of a case whose one operation does `per` units of work (a batch): rates in units per second. */
-export function perUnit(figures: CaseFigures, per: number): CaseFigures {
+export function perUnit<F extends CaseFigures>(figures: F, per: number): F {
   const rates = figures.rates.map((r) => r * per);
-  return { name: figures.name, rates, perSecond: median(rates), operations: figures.operations * per };
+  const scaled = { ...figures, rates, perSecond: median(rates), operations: figures.operations * per };
+  const cpu = (figures as Partial<WallFigures>).cpu;
+  return cpu === undefined ? scaled : { ...scaled, cpu: perUnit(cpu, per) };
+}
+
+/**
+ * Extra report fields with the CPU-time view of `figures` against `baseline` (see WallFigures):
+ * `cpuPerSecond` and `cpuRatio`, the median of the per-round CPU-time ratios.
+ */
+export function cpuView(figures: WallFigures, baseline: WallFigures): Record<string, number> {
+  const ratios = pairedRatios(figures.cpu, baseline.cpu);
+  return { cpuPerSecond: Math.round(figures.cpu.perSecond), cpuRatio: Number(median(ratios).toFixed(3)) };
 }

@@ -13,7 +13,8 @@ const allowedPackages: Record<string, string[]> = {
   core: [],
   se: ['@keyline/core'],
   device: ['@keyline/core', '@keyline/se'],
-  keyline: ['@keyline/core', '@keyline/se'],
+  // keyline's CLI uses the device SDK (`keyline device attest`); the SDK never imports keyline.
+  keyline: ['@keyline/core', '@keyline/se', '@keyline/device'],
 };
 
 /** Folders of core that must not reach into the listed sibling folders. */

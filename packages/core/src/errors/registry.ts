@@ -1,8 +1,12 @@
+import { ATTEST_ERRORS } from './codes/attest.js';
 import { CA_ERRORS } from './codes/ca.js';
 import { CLI_ERRORS } from './codes/cli.js';
 import { COMPRESSED_ERRORS } from './codes/compressed.js';
 import { CRYPTO_ERRORS } from './codes/crypto.js';
 import { DER_ERRORS } from './codes/der.js';
+import { DEVICE_ERRORS } from './codes/device.js';
+import { FACTORY_ERRORS } from './codes/factory.js';
+import { MTLS_ERRORS } from './codes/mtls.js';
 import { PKCS7_ERRORS } from './codes/pkcs7.js';
 import { POLICY_ERRORS } from './codes/policy.js';
 import { REVOCATION_ERRORS } from './codes/revocation.js';
@@ -27,6 +31,10 @@ export const ERROR_REGISTRY = {
   ...PKCS7_ERRORS,
   ...SE_ERRORS,
   ...COMPRESSED_ERRORS,
+  ...ATTEST_ERRORS,
+  ...DEVICE_ERRORS,
+  ...FACTORY_ERRORS,
+  ...MTLS_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -19,3 +19,4 @@ export { ValidationCache, DEFAULT_VALIDATION_CACHE_ENTRIES } from './cache/index
 export type { ValidationCacheOptions, ValidationCacheStats } from './cache/index.js';
 export { DEFAULT_WORK_BUDGET } from './build/work-budget.js';
 export { MAX_PATH_CERTIFICATES } from './build/path-builder.js';
+export * from './device/index.js';

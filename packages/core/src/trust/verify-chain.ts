@@ -2,6 +2,7 @@ import type { Certificate } from '../x509/certificate/certificate.js';
 import type { CertificateRevocationList } from '../x509/crl/certificate-revocation-list.js';
 import { formatName } from '../x509/name/format.js';
 import { isKeylineError } from '../errors/keyline-error.js';
+import { leafUnderKnownPrefix, rememberPrefix, type PrefixInputs } from './path-prefix.js';
 import { CandidatePool } from './build/candidate-pool.js';
 import { buildPath, type PathVerdict } from './build/path-builder.js';
 import { DEFAULT_WORK_BUDGET, WorkBudget } from './build/work-budget.js';
@@ -82,19 +83,42 @@ function runValidation(options: VerifyChainOptions, settings: ReturnType<typeof 
   const crls = attempt(() => crlsFrom(options.crls), 'CRLs');
   if (!crls.ok) return crls;
 
+  const atMs = validationSecond(time.value);
+  const pool = [...bundled, ...intermediates.value];
+  // A leaf under a known issuing CA (path-prefix.ts): only its own steps, when nothing else could
+  // change the answer (no CRLs, policy inputs or profile).
+  const prefixInputs: PrefixInputs | undefined =
+    cache !== undefined && options.crls === undefined && options.policy === undefined && settings.profile === 'none'
+      ? {
+          cache,
+          atMs,
+          purpose: settings.purpose,
+          maxDepth: settings.maxDepth,
+          workBudget: settings.workBudget,
+          anchors: anchors.value,
+          intermediates: pool,
+        }
+      : undefined;
+  if (prefixInputs !== undefined) {
+    const known = leafUnderKnownPrefix(leaf, prefixInputs);
+    if (known !== undefined) return known;
+  }
+
   const validation = new ValidationRun({
-    atMs: validationSecond(time.value),
+    atMs,
     purpose: settings.purpose,
     profile: settings.profile,
     maxDepth: settings.maxDepth,
     budget: new WorkBudget(settings.workBudget),
-    intermediates: [...bundled, ...intermediates.value],
+    intermediates: pool,
     crls: crls.value,
     givenCrls: options.crls !== undefined && crls.value.length > 0,
     policy: policyOptions(options),
     ...(options.cache === undefined ? {} : { cache: options.cache }),
   });
-  return validation.validate(leaf, anchors.value, 0);
+  const result = validation.validate(leaf, anchors.value, 0);
+  if (result.ok && prefixInputs !== undefined) rememberPrefix(result.chain, validation, prefixInputs);
+  return result;
 }
 
 interface RunSettings {
@@ -112,8 +136,10 @@ interface RunSettings {
 
 /** One verifyChain call: the shared budget, signature cache and CRL-signer memo. */
 class ValidationRun {
-  private readonly signatures: SignatureChecker;
+  readonly signatures: SignatureChecker;
   private readonly signerVerdicts = new Map<string, boolean>();
+  /** Complete paths validated for the leaf itself (nesting 0): path-prefix.ts needs to know it was one. */
+  completePaths = 0;
 
   constructor(private readonly settings: RunSettings) {
     this.signatures = new SignatureChecker(
@@ -144,6 +170,7 @@ class ValidationRun {
       signatures: this.signatures,
       maxDepth: settings.maxDepth,
       validate: (path): PathVerdict<PathValidationOutput> => {
+        if (nesting === 0) this.completePaths++;
         const verdict = validatePath(path, {
           atMs: settings.atMs,
           purpose,

@@ -58,6 +58,7 @@ export function createCertificateAuthority(deps: AuthorityDeps): CertificateAuth
     revoke: (input, actor) => revokeCertificate(ctx, input, actor),
     generateCrl: (input, actor) => generateCrl(ctx, input, actor),
     ocspRespond: (caId, requestDer) => ocsp.respond(caId, requestDer),
+    ocspCached: (caId, certIdDer) => ocsp.cachedResponse(caId, certIdDer),
     prewarmOcsp: (caId) => ocsp.prewarm(caId),
     ensureOcspSigner: async (caId, actor, options) => {
       requireCaWrite(actor, await ctx.ca(caId), 'make OCSP signers');

@@ -8,6 +8,7 @@ import {
   NO_EXPIRATION,
   OID,
   Tag,
+  deriveDeviceSerial,
   fail,
   isKeylineError,
   isProductId,
@@ -41,6 +42,12 @@ export interface DeviceFields {
   /** Days of validity; default IEEE 802.1AR's no-expiration 99991231235959Z. */
   readonly validityDays?: number | undefined;
   readonly requestId?: string | null | undefined;
+  /**
+   * Issue a certificate that can be stored compressed in the chip (docs/compressed-certificates.md):
+   * notBefore on the whole UTC hour, no expiration, serial `deriveDeviceSerial(point, notBefore)`
+   * instead of a random one. The factory line sets it. Refuses `validityDays`.
+   */
+  readonly compressible?: boolean | undefined;
   /** Set when the certificate is made on the factory line (shown by `cert list`). */
   readonly chipSerialRecorded?: boolean;
 }
@@ -142,7 +149,11 @@ export async function devicePlan(ctx: AuthorityContext, ca: CaRecord, device: De
     violation('the device serialNumber must be 1–64 PrintableString characters (KECP 6.1)');
   }
   const template = await templateFor(ctx, ca, productId, hardwareVersion, device.keyAgreement === true);
-  const notBefore = ctx.now();
+  const compressible = device.compressible === true;
+  if (compressible && device.validityDays !== undefined) {
+    fail('ERR_CA_BAD_INPUT', 'a compressible device certificate has no expiration: validityDays is not allowed');
+  }
+  const notBefore = compressible ? compressibleNotBefore(ctx.now(), ctx.certificateOf(ca).notBefore) : ctx.now();
   let notAfter: Date | undefined;
   if (device.validityDays !== undefined) {
     const days = device.validityDays;
@@ -167,6 +178,7 @@ export async function devicePlan(ctx: AuthorityContext, ca: CaRecord, device: De
     chipSerial: device.chipSerialRecorded === true ? deviceId : null,
     requestId: device.requestId ?? null,
     validity: { notBefore, notAfter: notAfter ?? NO_EXPIRATION },
+    ...(compressible && { serial: derivedSerial(device.publicKey, notBefore) }),
     buildTbs: (serial) =>
       template.tbs({
         serial: serial.bytes,
@@ -177,6 +189,27 @@ export async function devicePlan(ctx: AuthorityContext, ca: CaRecord, device: De
         ...(notAfter !== undefined && { notAfter }),
       }),
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * notBefore of a compressible device certificate: the start of the current UTC hour, or, when the
+ * issuer's own validity starts later than that (an issuing CA made this hour before compressible
+ * CAs existed), the first whole hour after the issuer's notBefore (the template refuses a device
+ * valid before its issuer).
+ */
+function compressibleNotBefore(now: Date, issuerNotBefore: Date): Date {
+  const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  if (hour >= issuerNotBefore.getTime()) return new Date(hour);
+  return new Date(Math.ceil(issuerNotBefore.getTime() / HOUR_MS) * HOUR_MS);
+}
+
+/** The derived serial of a compressible device certificate (the key as a point or a P-256 SPKI). */
+function derivedSerial(publicKey: Uint8Array, notBefore: Date): { bytes: Uint8Array; hex: string } {
+  const point = publicKey.length === 91 ? publicKey.subarray(26) : publicKey;
+  const bytes = deriveDeviceSerial(point, notBefore);
+  return { bytes, hex: Buffer.from(bytes).toString('hex') };
 }
 
 /** The subject attributes a device CSR may carry (KECP 6.1): each at most once. */

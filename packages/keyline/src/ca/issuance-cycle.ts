@@ -13,6 +13,7 @@ import {
   type Finding,
   type LintTarget,
   type ProfileName,
+  type RandomSource,
   type Signer,
 } from '@keyline/core';
 import type { AuthorityContext } from './context.js';
@@ -20,7 +21,7 @@ import { newId } from './ids.js';
 import type { CertificateRecord } from './records.js';
 import { allocateSerial, type AllocatedSerial } from './serial.js';
 import type { Actor } from './service-port.js';
-import type { NewCertificate, Store } from './store-port.js';
+import type { NewCertificate, NewPreparedCertificate, Store } from './store-port.js';
 
 /**
  * The issuance cycle (DESIGN.md, "Habits"; Let's Encrypt's boulder does the same), the only way
@@ -30,7 +31,8 @@ import type { NewCertificate, Store } from './store-port.js';
  *   2. build the TBS and lint it against the profile, with the issuer (refused: nothing is kept);
  *   3. persist the exact TBS bytes about to be signed (`markSigning`);
  *   4. sign exactly those bytes, once, through the Signer;
- *   5. check the signed certificate's TBS is byte-identical to the persisted one;
+ *   5. check the signed certificate is SEQUENCE { the persisted TBS byte for byte, the signature
+ *      algorithm, a BIT STRING } (the TBS was decoded and linted at 2; it is not decoded again);
  *   6. `markValid` and the audit entry, in one transaction.
  *
  * Steps 1–3 run in one transaction: the serial row is written before the TBS is built, but a
@@ -39,6 +41,15 @@ import type { NewCertificate, Store } from './store-port.js';
  * committed, so the store knows of every signature. A crash after it leaves a `signing` record,
  * which `recover` fails and lists as revoked (see recovery.ts); a failure Keyline sees (the signer
  * throws, the check at 5 fails, the store refuses 6) does the same at once, best effort.
+ *
+ * A batch (several plans, the factory line's `issueDevices`) keeps the same guarantees with less
+ * work per certificate: serials are allocated and every TBS built and linted before any write (a
+ * refusal writes nothing), then one transaction stores every certificate with its serial and TBS
+ * as `signing` — one row write each through the store's `prepareMany`, else reserve and mark
+ * signing in bulk — with one audit entry; the batch is signed only after that commit, checked, and
+ * recorded `valid` with one audit entry in a second transaction. Since the check at 5 proved that
+ * each DER holds the persisted TBS, the store then keeps the TBS only inside the DER
+ * (`markValidMany` with `tbsInDer`); `signing` records, all recovery needs, keep theirs.
  */
 
 /** One certificate to issue. */
@@ -75,12 +86,12 @@ export interface CycleRequest {
   /** Runs last in the final transaction, with the issued certificates (e.g. activating that CA). */
   readonly after?: (tx: Store, issued: readonly IssuedCertificate[]) => Promise<void>;
   /**
-   * `each` (the default): every TBS is decoded and linted before it is persisted, and every signed
-   * certificate decoded strictly. `template`: for batches built by core's DeviceTemplate, whose
-   * compile step lints a sample against the profile and whose writer checks every per-device field
-   * against the rules that could vary (KECP 4.1, 4.3, 4.4, 6.1): the first TBS of the batch is
-   * linted, the others are trusted to the template, and signed certificates are checked
-   * structurally (their TBS is still compared byte for byte). Every plan must give its `validity`.
+   * `each` (the default): every TBS is decoded and linted before it is persisted. `template`: for
+   * batches built by core's DeviceTemplate, whose compile step lints a sample against the profile
+   * and whose writer checks every per-device field against the rules that could vary (KECP 4.1,
+   * 4.3, 4.4, 6.1): the first TBS of the batch is linted, the others are trusted to the template.
+   * Every plan must give its `validity` then. In both modes signed certificates are checked
+   * structurally, their TBS compared byte for byte with the persisted one (step 5).
    */
   readonly lint?: 'each' | 'template';
 }
@@ -91,7 +102,7 @@ export interface IssuedCertificate {
   readonly der: Uint8Array;
   /** SHA-256 of the DER, lower-case hex. */
   readonly fingerprint: string;
-  /** The decoded certificate (decoded on first use in `template` mode). */
+  /** The decoded certificate (decoded on first use). */
   readonly certificate: Certificate;
   /** Warnings and notices the linter left (errors refuse the issuance instead). */
   readonly findings: readonly Finding[];
@@ -110,8 +121,6 @@ interface Signed {
   readonly prepared: Prepared;
   readonly der: Uint8Array;
   readonly fingerprint: string;
-  /** Decoded when the mode decodes signed certificates strictly. */
-  readonly certificate: Certificate | undefined;
 }
 
 /** Attempts at step 1 when the store reports a unique-key collision (a repeated serial). */
@@ -146,7 +155,7 @@ export async function runIssuanceCycle(ctx: AuthorityContext, request: CycleRequ
         await failRecords(ctx, request.actor, prepared, 'the signer failed', error);
         throw error;
       }
-      signed.push(checkSigned(p, assembleCertificate(p.tbs, algorithm, signature), strict));
+      signed.push(checkSigned(p, assembleCertificate(p.tbs, algorithm, signature), algorithm));
     }
     return await finish(ctx, request, signed);
   } catch (error) {
@@ -168,6 +177,7 @@ async function reserveAndPrepare(
 ): Promise<Prepared[]> {
   for (let attempt = 1; ; attempt++) {
     try {
+      if (request.plans.length > 1) return await prepareBatch(ctx, request, algorithm, strict);
       return await ctx.store.transaction(async (tx) => {
         if (request.before !== undefined) await request.before(tx);
         const at = ctx.now();
@@ -247,6 +257,114 @@ async function reserveAndPrepare(
   }
 }
 
+/**
+ * Steps 1–3 for a batch. The serials are allocated and every TBS built and linted first (no
+ * store involved: a refusal leaves nothing to roll back); then one transaction persists each
+ * certificate with its serial and the exact TBS to be signed — one write per certificate through
+ * `prepareMany` when the store has it, else `reserveMany` and `markSigningMany` — with the audit
+ * entry. As with a single certificate, nothing is signed before that transaction commits.
+ */
+async function prepareBatch(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  algorithm: Uint8Array,
+  strict: boolean,
+): Promise<Prepared[]> {
+  const at = ctx.now();
+  const { plans } = request;
+  const rows: NewPreparedCertificate[] = new Array(plans.length);
+  const findings: (readonly Finding[])[] = new Array(plans.length);
+  const random = prefetched(ctx.random, plans.length * BATCH_RANDOM_PER_CERTIFICATE);
+  for (let k = 0; k < plans.length; k++) {
+    const plan = plans[k]!;
+    const serial = plan.serial ?? allocateSerial(random);
+    const tbs = buildTbs(plan, serial);
+    let validity: { readonly notBefore: Date; readonly notAfter: Date };
+    if (!strict && k > 0) {
+      if (plan.validity === undefined) throw new TypeError("template mode needs each plan's validity");
+      validity = plan.validity;
+      findings[k] = [];
+    } else {
+      // Lint reads the TBS fields only: a view with an empty signature lints as the signed one will.
+      const view = Certificate.fromDer(assembleCertificate(tbs, algorithm, EMPTY_SIGNATURE));
+      findings[k] = lintClean(view, plan.profile, request.issuer);
+      validity = view;
+    }
+    rows[k] = {
+      id: batchRecordId(at, random),
+      caId: request.caId,
+      serialHex: serial.hex,
+      profile: plan.profile,
+      subject: plan.subject,
+      deviceId: plan.deviceId ?? null,
+      chipSerial: plan.chipSerial ?? null,
+      requestId: plan.requestId ?? null,
+      at,
+      tbsDer: tbs,
+      notBefore: validity.notBefore,
+      notAfter: validity.notAfter,
+    };
+  }
+  return ctx.store.transaction(async (tx) => {
+    if (request.before !== undefined) await request.before(tx);
+    const certificates = tx.certificates;
+    let records: CertificateRecord[];
+    if (certificates.prepareMany !== undefined) {
+      records = await certificates.prepareMany(rows);
+    } else {
+      if (certificates.reserveMany !== undefined) await certificates.reserveMany(rows);
+      else for (const row of rows) await certificates.reserve(row);
+      if (certificates.markSigningMany !== undefined) {
+        records = await certificates.markSigningMany(rows, at);
+      } else {
+        records = [];
+        for (const r of rows) records.push(await certificates.markSigning(r.id, r.tbsDer, r.notBefore, r.notAfter, at));
+      }
+    }
+    const out: Prepared[] = records.map((record, k) => ({
+      plan: plans[k]!,
+      record,
+      tbs: rows[k]!.tbsDer,
+      findings: findings[k]!,
+    }));
+    await ctx.audit(tx, request.actor, 'cert.prepare', request.caId, prepareDetails(request, out));
+    return out;
+  });
+}
+
+/**
+ * A certificate record id for a batch: `crt_`, the second of `at` (8 hex digits) and 64 bits
+ * from the random source. Ids of one batch sort together, so the store's unique index on ids
+ * takes a batch at the end of its key range (a few pages) instead of one random page per
+ * certificate; the random part keeps them unguessable from each other and collisions
+ * negligible. Still opaque keys (ids.ts); a collision is a conflict the cycle retries.
+ */
+function batchRecordId(at: Date, random: RandomSource): string {
+  const seconds = Math.floor(at.getTime() / 1000) >>> 0;
+  return `crt_${seconds.toString(16).padStart(8, '0')}${Buffer.from(random.bytes(8)).toString('hex')}`;
+}
+
+/** Octets a batch certificate takes from the random source: a 16-octet serial and 8 for its id. */
+const BATCH_RANDOM_PER_CERTIFICATE = 24;
+
+/**
+ * The injected random source read once for a whole batch and handed out in order (each octet
+ * used once), instead of one call per serial and id: a call to the system CSPRNG costs about as
+ * much as building a TBS. Falls through to `source` when more is asked than was fetched.
+ */
+function prefetched(source: RandomSource, length: number): RandomSource {
+  const pool = source.bytes(length);
+  let offset = 0;
+  return {
+    bytes(n: number): Uint8Array {
+      if (offset + n > pool.length) return source.bytes(n);
+      const out = pool.subarray(offset, offset + n);
+      offset += n;
+      return out;
+    },
+  };
+}
+
 /** Builds one TBS; a builder refusal of the request's content is a profile violation. */
 function buildTbs(plan: CyclePlan, serial: AllocatedSerial): Uint8Array {
   try {
@@ -281,20 +399,28 @@ export function lintClean(view: LintTarget, profile: ProfileName, issuer: LintTa
 }
 
 /**
- * Step 5: the signed certificate is SEQUENCE { the persisted TBS, byte for byte, the algorithm,
- * a BIT STRING }, and in `each` mode it also decodes strictly as a certificate.
+ * Step 5: the signed certificate is SEQUENCE { the persisted TBS, byte for byte, the signature
+ * algorithm the TBS names, a BIT STRING with no unused bits } and nothing else. The TBS was
+ * decoded and linted at step 2, and these bytes are it, so the certificate is not decoded again
+ * (callers that want the decoded form get it lazily, `IssuedCertificate.certificate`).
  */
-function checkSigned(p: Prepared, der: Uint8Array, strict: boolean): Signed {
-  let certificate: Certificate | undefined;
+function checkSigned(p: Prepared, der: Uint8Array, algorithm: Uint8Array): Signed {
+  let same = false;
   try {
     const top = readTlv(der, 0, der.length);
-    const first = readTlv(der, top.valueStart, top.end);
-    const same =
-      top.tag === Tag.SEQUENCE && top.end === der.length && Buffer.compare(encodingOf(der, first), p.tbs) === 0;
-    if (!same) fail('ERR_CA_SIGNED_TBS_MISMATCH', undefined, { serial: p.record.serialHex });
-    if (strict) certificate = Certificate.fromDer(der);
+    const tbs = readTlv(der, top.valueStart, top.end);
+    const alg = readTlv(der, tbs.end, top.end);
+    const bits = readTlv(der, alg.end, top.end);
+    same =
+      top.tag === Tag.SEQUENCE &&
+      top.end === der.length &&
+      bits.end === top.end &&
+      bits.tag === Tag.BIT_STRING &&
+      bits.end > bits.valueStart &&
+      der[bits.valueStart] === 0 &&
+      Buffer.compare(encodingOf(der, tbs), p.tbs) === 0 &&
+      Buffer.compare(encodingOf(der, alg), algorithm) === 0;
   } catch (error) {
-    if (isKeylineError(error, 'ERR_CA_SIGNED_TBS_MISMATCH')) throw error;
     throw new KeylineError(
       'ERR_CA_SIGNED_TBS_MISMATCH',
       `the signed certificate does not decode: ${(error as Error).message}`,
@@ -302,7 +428,8 @@ function checkSigned(p: Prepared, der: Uint8Array, strict: boolean): Signed {
       { cause: error },
     );
   }
-  return { prepared: p, der, fingerprint: createHash('sha256').update(der).digest('hex'), certificate };
+  if (!same) fail('ERR_CA_SIGNED_TBS_MISMATCH', undefined, { serial: p.record.serialHex });
+  return { prepared: p, der, fingerprint: createHash('sha256').update(der).digest('hex') };
 }
 
 /** Step 6: every record valid and the audit entry, in one transaction. */
@@ -316,9 +443,11 @@ async function finish(
       const at = ctx.now();
       let records: CertificateRecord[];
       if (tx.certificates.markValidMany !== undefined && signed.length > 1) {
+        // Step 5 checked that each DER holds the persisted TBS: the store keeps one copy.
         records = await tx.certificates.markValidMany(
           signed.map((s) => ({ id: s.prepared.record.id, der: s.der, fingerprint: s.fingerprint })),
           at,
+          { tbsInDer: true, signing: signed.map((s) => s.prepared.record) },
         );
       } else {
         records = [];
@@ -345,7 +474,7 @@ async function finish(
 }
 
 function issuedCertificate(record: CertificateRecord, s: Signed): IssuedCertificate {
-  let certificate = s.certificate;
+  let certificate: Certificate | undefined;
   return {
     record,
     der: s.der,

@@ -14,7 +14,7 @@ import type { AuthorityContext, AuthorityEvent } from './context.js';
 import { ensureOcspSigner, type OcspSigner } from './ocsp-signer.js';
 import type { CaRecord } from './records.js';
 import { ocspStatusOf } from './revoked-entries.js';
-import { SYSTEM_ACTOR } from './service-port.js';
+import { SYSTEM_ACTOR, type OcspCachedAnswer } from './service-port.js';
 
 /** Unsigned error responses (RFC 6960 4.2.1): constant bytes. */
 const MALFORMED = buildOcspErrorResponse('malformedRequest');
@@ -72,6 +72,8 @@ interface CaState {
  */
 export class OcspResponder {
   private readonly states = new Map<string, Promise<CaState | undefined>>();
+  /** The states loaded so far, for the synchronous cache look-up (`cachedResponse`). */
+  private readonly loaded = new Map<string, CaState>();
   private marker = -1;
   private checkedAt = Number.NEGATIVE_INFINITY;
   private markerPromise: Promise<void> | undefined;
@@ -100,6 +102,8 @@ export class OcspResponder {
       const state = await this.state(caId);
       if (state === undefined) return UNAUTHORIZED;
       await this.watchStore();
+      // Records read below are at least as new as this marker: new cache entries are stamped with it.
+      const marker = this.marker;
       const now = this.ctx.clock.now().getTime();
       const only = request.requests.length === 1 ? request.requests[0]! : undefined;
       const cacheable = only !== undefined && request.nonce === undefined;
@@ -126,7 +130,7 @@ export class OcspResponder {
       const der = await this.sign(state, singles, request.nonce, now);
       const single = singles[0]!;
       if (cacheable && single.status.status !== 'unknown') {
-        this.remember(state, single.certId, der, single.status, single.fingerprint, now);
+        this.remember(state, single.certId, der, single.status, single.fingerprint, now, marker);
       }
       return der;
     } catch (error) {
@@ -136,12 +140,34 @@ export class OcspResponder {
   }
 
   /**
+   * The pre-signed response for a request that is exactly one CertID without nonce (the DER of the
+   * CertID, as the request carries it), when `respond` would answer it from the cache right now;
+   * otherwise undefined, and the caller goes through `respond`. Synchronous, no database query, no
+   * signature: the hot path of the OCSP endpoint (RFC 5019 clients, browsers). It answers only
+   * what the cache holds, which only `respond`, `prewarm` and revocations put there, so it never
+   * answers for a serial the CA did not issue; and it declines whenever the store is due to be
+   * re-checked for changes of other processes, or an entry was signed before the last change seen,
+   * so `respond` does those checks first.
+   */
+  cachedResponse(caId: string, certIdDer: Uint8Array): OcspCachedAnswer | undefined {
+    const state = this.loaded.get(caId);
+    if (state === undefined || state.cache.size === 0) return undefined;
+    const now = this.ctx.clock.now().getTime();
+    if (now - this.checkedAt >= this.ctx.options.ocspRecheckMs) return undefined;
+    const hit = state.cache.get(latin1(certIdDer));
+    if (hit === undefined || now >= hit.refreshAt || hit.checkedMarker !== this.marker) return undefined;
+    return { der: hit.der, certStatus: hit.status.status };
+  }
+
+  /**
    * Signs and caches the responses for every certificate of `caId` with SHA-1 CertIDs (what OpenSSL
    * and most clients send), so the first request for each is already fast. Returns how many.
    */
   async prewarm(caId: string): Promise<number> {
     const state = await this.state(caId);
     if (state === undefined) return 0;
+    await this.watchStore();
+    const marker = this.marker;
     let count = 0;
     for (const status of ['valid', 'revoked'] as const) {
       let cursor: string | null = null;
@@ -153,7 +179,7 @@ export class OcspResponder {
           const fingerprint = recordFingerprint(record);
           const status = ocspStatusOf(record);
           const der = await this.sign(state, [{ certId, status }], undefined, now);
-          this.remember(state, certId, der, status, fingerprint, now);
+          this.remember(state, certId, der, status, fingerprint, now, marker);
           count++;
         }
         cursor = page.next;
@@ -172,12 +198,13 @@ export class OcspResponder {
       return undefined;
     }
     if (hit.checkedMarker !== this.marker) {
+      const marker = this.marker;
       const record = await this.ctx.store.certificates.getBySerial(state.ca.id, hit.serialHex);
       if (recordFingerprint(record) !== hit.fingerprint) {
         this.forget(state, key, hit.serialHex);
         return undefined;
       }
-      hit.checkedMarker = this.marker;
+      hit.checkedMarker = marker;
     }
     return hit;
   }
@@ -189,6 +216,7 @@ export class OcspResponder {
     status: OcspCertStatus,
     fingerprint: string,
     now: number,
+    marker: number,
   ): void {
     const key = cacheKey(certId);
     state.cache.delete(key);
@@ -199,7 +227,7 @@ export class OcspResponder {
       status,
       refreshAt: now + this.ctx.options.ocspValidityMs / 2,
       fingerprint,
-      checkedMarker: this.marker,
+      checkedMarker: marker,
     });
     let keys = state.keysBySerial.get(certId.serialHex);
     if (keys === undefined) state.keysBySerial.set(certId.serialHex, (keys = new Set()));
@@ -283,6 +311,7 @@ export class OcspResponder {
       throw error;
     }
     if (state === undefined && this.states.get(caId) === promise) this.states.delete(caId);
+    if (state !== undefined && this.states.get(caId) === promise) this.loaded.set(caId, state);
     return state;
   }
 
@@ -345,7 +374,8 @@ export class OcspResponder {
           const fingerprint = recordFingerprint(event.record);
           const status = ocspStatusOf(event.record);
           const der = await this.sign(state, [{ certId, status }], undefined, now);
-          this.remember(state, certId, der, status, fingerprint, now);
+          // The event's record is the newest state there is.
+          this.remember(state, certId, der, status, fingerprint, now, this.marker);
         } catch (error) {
           // The next request signs it instead.
           this.ctx.reportError(error, `ocsp ${event.caId}`);
@@ -356,7 +386,11 @@ export class OcspResponder {
 }
 
 function cacheKey(certId: CertId): string {
-  return Buffer.from(certId.der.buffer, certId.der.byteOffset, certId.der.byteLength).toString('latin1');
+  return latin1(certId.der);
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** What of a record an OCSP answer depends on. */

@@ -75,15 +75,21 @@ function handle(ca: CaRecord, signer: Signer, certificate: Certificate): OcspSig
   };
 }
 
+/** How far a new OCSP signer certificate's notBefore is set back from now. */
+const SIGNER_BACKDATE_MS = 5 * 60_000;
+
 async function makeOcspSigner(ctx: AuthorityContext, ca: CaRecord, actor: Actor): Promise<OcspSigner> {
   const caCert = ctx.certificateOf(ca);
   const caSigner = await ctx.signer(ca.keyUri);
   const suffix = Buffer.from(ctx.random.bytes(4)).toString('hex');
   const { keyUri, signer } = await ctx.keys.generate({ curve: 'P-256', label: `${ca.label}-ocsp-${suffix}` });
   ctx.rememberSigner(keyUri, signer);
-  const notBefore = ctx.now();
+  const now = ctx.now();
+  // Backdated a little (never before the CA's own notBefore): a verifier whose clock is a moment
+  // behind ours must not see the responder of a fresh answer as not yet valid.
+  const notBefore = new Date(Math.max(now.getTime() - SIGNER_BACKDATE_MS, caCert.notBefore.getTime()));
   const notAfter = new Date(
-    Math.min(notBefore.getTime() + ctx.options.ocspSignerValidityDays * DAY_MS, caCert.notAfter.getTime()),
+    Math.min(now.getTime() + ctx.options.ocspSignerValidityDays * DAY_MS, caCert.notAfter.getTime()),
   );
   const caName = attributeOf(caCert.subject, OID.commonName) ?? ca.label;
   const rdns: NameAttributeInput[] = [];

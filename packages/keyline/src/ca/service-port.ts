@@ -116,6 +116,19 @@ export interface CertificateAuthorityService {
   generateCrl(input: { readonly caId: string; readonly delta?: boolean }, actor: Actor): Promise<CrlRecord>;
   /** Answers an OCSP request (DER) for certificates of `caId`; pre-signed and cached. */
   ocspRespond(caId: string, requestDer: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The cached pre-signed answer to a request of exactly one CertID (its DER) without nonce, when
+   * `ocspRespond` would give that very answer now; otherwise undefined (then call `ocspRespond`).
+   * Synchronous: the hot path of the OCSP endpoint. Optional for implementations without a cache.
+   */
+  ocspCached?(caId: string, certIdDer: Uint8Array): OcspCachedAnswer | undefined;
   /** Finishes or fails every `reserved`/`signing` record left by a crash. */
   recover(actor: Actor): Promise<{ readonly completed: number; readonly failed: number }>;
+}
+
+/** A pre-signed OCSP response the responder's cache answers with at once (`ocspCached`). */
+export interface OcspCachedAnswer {
+  readonly der: Uint8Array;
+  /** The certStatus it carries (for metrics): good or revoked (unknown is never cached). */
+  readonly certStatus: 'good' | 'revoked' | 'unknown';
 }

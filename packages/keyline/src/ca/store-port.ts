@@ -29,6 +29,8 @@ export interface Store {
   readonly tokens: TokenRepository;
   readonly manufacturers: ManufacturerRepository;
   readonly audit: AuditRepository;
+  /** The provisioning line's journal (factory/). */
+  readonly factory: FactoryJournalRepository;
   /** Runs `fn` with a store whose calls all commit or all roll back together. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -71,6 +73,28 @@ export interface NewCertificate {
   readonly at: Date;
 }
 
+/** A certificate stored directly as `signing` (`prepareMany`). */
+export interface NewPreparedCertificate extends NewCertificate {
+  readonly tbsDer: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+export interface MarkValidOptions {
+  /**
+   * The caller has checked that each DER's first element is the TBS stored at `markSigning`
+   * byte for byte: the store may then keep only the DER, and records give `tbsDer` as that
+   * element of `der` (a view). Without it both are kept.
+   */
+  readonly tbsInDer?: boolean;
+  /**
+   * The records as they stand in `signing` (as `prepareMany` or `markSigningMany` returned them),
+   * in the order of the rows: a store may build its results from them and the new values instead
+   * of reading the rows back (nothing but these transitions changes a `signing` row).
+   */
+  readonly signing?: readonly CertificateRecord[];
+}
+
 export interface CertificateFilter {
   readonly caId?: string;
   readonly status?: CertificateStatus;
@@ -107,7 +131,15 @@ export interface CertificateRepository {
   markValidMany?(
     rows: readonly { readonly id: string; readonly der: Uint8Array; readonly fingerprint: string }[],
     at: Date,
+    options?: MarkValidOptions,
   ): Promise<CertificateRecord[]>;
+  /**
+   * Optional: steps 1 and 2 together for a batch, one write per certificate instead of two: each
+   * row is stored at once as `signing` with its serial, TBS and validity (the caller has already
+   * built and linted the TBS around the serial). The same keys, conflicts (ERR_STORE_CONFLICT
+   * naming the key) and all-or-nothing rule as `reserveMany`; results in input order.
+   */
+  prepareMany?(certs: readonly NewPreparedCertificate[]): Promise<CertificateRecord[]>;
   /** Recovery: never signed (`reserved`/`signing` → `failed`). */
   markFailed(id: string, at: Date): Promise<CertificateRecord>;
   /** `valid` → `revoked`. Revoking a revoked certificate is a conflict (ERR_STORE_CONFLICT). */
@@ -158,3 +190,115 @@ export interface AuditRepository {
 
 /** Global settings kept in the store (schema version, admin bootstrap done, …) live behind migrations. */
 export type { CrlRecord, ApiTokenRecord, AuditEntry, CaRecord, CertificateRecord, ManufacturerRecord, ProductRecord };
+
+/** The states of a chip on the provisioning line (factory/journal.ts decides the transitions). */
+export type FactoryChipState = 'claimed' | 'key-made' | 'issuing' | 'issued' | 'locked' | 'done' | 'quarantined';
+
+/** A batch of the provisioning line. */
+export interface FactoryBatchRecord {
+  readonly id: string;
+  readonly caId: string;
+  readonly productId: string;
+  readonly count: number;
+  /** The element source as given (`emulator:<dir>`, `pkcs11:<uri>` without its PIN). */
+  readonly source: string;
+  readonly status: 'open' | 'complete';
+  /** Who runs it now (`<host>:<pid>:<nonce>`), or null. */
+  readonly owner: string | null;
+  readonly manifestPath: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** One chip's journal entry. */
+export interface FactoryChipRecord {
+  readonly batchId: string;
+  /** Lower-case hex. */
+  readonly chipSerial: string;
+  /** Its place in the batch (0, 1, …): the manifest's order. */
+  readonly position: number;
+  readonly state: FactoryChipState;
+  /** Key generations so far (a re-made key revokes the previous attempt's certificate). */
+  readonly attempt: number;
+  /** The identity key's uncompressed point of the current attempt, once made. */
+  readonly publicKey: Uint8Array | null;
+  /** The request id the current attempt's certificate is issued under. */
+  readonly requestId: string | null;
+  /** The current attempt's certificate serial (lower-case hex), once issued. */
+  readonly certSerial: string | null;
+  /** Why it was quarantined. */
+  readonly reason: string | null;
+  readonly code: string | null;
+  readonly updatedAt: Date;
+}
+
+/** A change of one chip's entry, applied only if the entry is in `from` (ERR_STORE_CONFLICT otherwise). */
+export interface FactoryChipUpdate {
+  readonly chipSerial: string;
+  readonly from: FactoryChipState;
+  readonly state: FactoryChipState;
+  readonly attempt?: number;
+  readonly publicKey?: Uint8Array | null;
+  readonly requestId?: string | null;
+  readonly certSerial?: string | null;
+  readonly reason?: string | null;
+  readonly code?: string | null;
+}
+
+/** A certificate the line decided to revoke (a superseded key, a quarantined chip). */
+export interface FactoryRevocationRecord {
+  readonly batchId: string;
+  readonly chipSerial: string;
+  readonly certSerial: string;
+  readonly reason: CrlReason;
+  /** The line's reason, for people. */
+  readonly why: string;
+  readonly createdAt: Date;
+  /** When the CA revoked it; null while pending. */
+  readonly revokedAt: Date | null;
+}
+
+/** A done chip with its certificate, for the manifest. */
+export interface FactoryManifestRow {
+  readonly chip: FactoryChipRecord;
+  /** The certificate DER the CA recorded. */
+  readonly certificateDer: Uint8Array;
+}
+
+/**
+ * The provisioning line's journal: batches, a per-chip state machine keyed by chip serial (a chip
+ * belongs to one batch), and the revocations the line decided on. The store checks only what a
+ * database can (unique keys, the expected state of an update); factory/ decides the transitions.
+ */
+export interface FactoryJournalRepository {
+  /** A new batch (ERR_STORE_CONFLICT if the id is taken). */
+  createBatch(batch: Omit<FactoryBatchRecord, 'updatedAt'>): Promise<FactoryBatchRecord>;
+  getBatch(id: string): Promise<FactoryBatchRecord | undefined>;
+  /** Sets the owner if it is still `expected` (compare and set); whether it was set. */
+  claimBatch(id: string, owner: string | null, expected: string | null, at: Date): Promise<boolean>;
+  completeBatch(id: string, manifestPath: string, at: Date): Promise<FactoryBatchRecord>;
+  /** Adds chips to a batch in state `claimed` (ERR_STORE_CONFLICT if one is in a batch already). */
+  addChips(
+    batchId: string,
+    chips: readonly { readonly chipSerial: string; readonly position: number }[],
+    at: Date,
+  ): Promise<void>;
+  /** The entries of these chips, whatever their batch. */
+  findChips(chipSerials: readonly string[]): Promise<FactoryChipRecord[]>;
+  /** A batch's entries in position order, after `afterPosition` (-1 for the first page). */
+  listChips(batchId: string, afterPosition: number, limit: number): Promise<FactoryChipRecord[]>;
+  /**
+   * Applies the updates all or none, each only from its `from` state (ERR_STORE_CONFLICT otherwise);
+   * updates of the same transition and fields go to the database as one statement per chunk.
+   */
+  updateChips(batchId: string, updates: readonly FactoryChipUpdate[], at: Date): Promise<void>;
+  /** How many of a batch's chips are in each state. */
+  countStates(batchId: string): Promise<Partial<Record<FactoryChipState, number>>>;
+  /** Done chips with their certificates, in position order, after `afterPosition`. */
+  listManifestRows(batchId: string, afterPosition: number, limit: number): Promise<FactoryManifestRow[]>;
+  /** Records revocations about to be made (a repeated one is ignored). */
+  addRevocations(rows: readonly Omit<FactoryRevocationRecord, 'revokedAt'>[]): Promise<void>;
+  markRevoked(batchId: string, certSerial: string, at: Date): Promise<void>;
+  /** A batch's revocations; `pending` only those not yet made. */
+  listRevocations(batchId: string, pending?: boolean): Promise<FactoryRevocationRecord[]>;
+}

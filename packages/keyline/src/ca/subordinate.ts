@@ -2,6 +2,7 @@ import {
   ISSUING_CA_PROFILE,
   MANUFACTURER_CA_PROFILE,
   buildTbsCertificate,
+  deriveSignerSerial,
   encodeSignatureAlgorithm,
   fail,
   subordinateCaFields,
@@ -24,6 +25,7 @@ import { chooseLabel } from './labels.js';
 import { caSubjectDer, checkDirectoryString, displayNameDer } from './names.js';
 import type { CaRecord } from './records.js';
 import type { Actor, CreateCaInput } from './service-port.js';
+import type { AllocatedSerial } from './serial.js';
 import type { Store } from './store-port.js';
 
 /** The profile of each subordinate kind. */
@@ -61,7 +63,12 @@ export async function issueSubordinateCertificate(
   const { parent, kind } = request;
   const profile = SUBORDINATE_PROFILE[kind];
   const parentCert = ctx.certificateOf(parent);
-  const notBefore = ctx.now();
+  // An issuing CA's certificate is made compressible (docs/compressed-certificates.md, "Signer"):
+  // notBefore on the whole UTC hour, whole years, serial derived from the key and the dates, so the
+  // factory can store it in a chip's 72 octets and devices rebuild it byte-exact. The hour may start
+  // before the parent's notBefore: a warning of KECP 4.4's lint, not an error (RFC 5280 has no such rule).
+  const compressible = kind === 'issuing';
+  const notBefore = compressible ? wholeHour(ctx.now()) : ctx.now();
   const maxYears = profile.validity.maxYears ?? 15;
   let validityYears: number;
   if (request.validityYears !== undefined) {
@@ -94,6 +101,13 @@ export async function issueSubordinateCertificate(
       ...(url !== undefined && { crlUrl: `${url}/crl/${parent.id}.crl`, ocspUrl: `${url}/ocsp/${parent.id}` }),
     });
   const subject = displayNameDer(caSubjectDer(request));
+  let serial: AllocatedSerial | undefined;
+  if (compressible) {
+    const notAfter = new Date(notBefore.getTime());
+    notAfter.setUTCFullYear(notAfter.getUTCFullYear() + validityYears);
+    const bytes = deriveSignerSerial(request.spki, notBefore, notAfter);
+    serial = { bytes, hex: Buffer.from(bytes).toString('hex') };
+  }
   const [issued] = await runIssuanceCycle(ctx, {
     caId: parent.id,
     issuer: parentCert,
@@ -104,13 +118,19 @@ export async function issueSubordinateCertificate(
         profile: profile.name,
         subject,
         buildTbs: (serial) => buildTbsCertificate({ ...fields(serial.bytes), signatureAlgorithm: algorithm }),
-        details: { kind },
+        details: { kind, ...(compressible && { compressible: true }) },
+        ...(serial !== undefined && { serial }),
       },
     ],
     ...(request.before !== undefined && { before: request.before }),
     ...(request.after !== undefined && { after: (tx, list) => request.after!(tx, list[0]!) }),
   });
   return issued!;
+}
+
+/** The start of the UTC hour `at` falls in. */
+function wholeHour(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
 }
 
 /** Checks a CreateCaInput's own fields (not yet against the parent). */

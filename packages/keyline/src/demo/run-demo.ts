@@ -1,261 +1,287 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { Certificate, chainDefinitionFromJson, encodePem, type Clock, type RandomSource } from '@keyline/core';
+import { DeviceIdentity } from '@keyline/device';
+import { openTrayChip, traySerials, createTray } from '@keyline/se';
+import { emulatorTlsKey } from '@keyline/se/emulator-tls';
+import { pino } from 'pino';
+import type { CaRecord } from '../ca/records.js';
+import { CLI_ACTOR } from '../ca/service-port.js';
+import { chainDefinitionPath, runFactoryBatch, type FactoryReport } from '../factory/index.js';
+import { verifyManifest } from '../manifest/index.js';
+import { createServer, hashTokenSecret, loadOrCreateServerTls, newTokenSecret } from '../server/index.js';
+import { createMutualTlsServer, LocalRevocation } from '../server/mtls/index.js';
 import {
-  Certificate,
-  DeviceTemplate,
-  type Clock,
-  type RandomSource,
-  type SoftwareSigner,
-  formatName,
-  generateSigner,
-  hasErrors,
-  issueCertificate,
-  KEYLINE_ATTRIBUTE_SHORT_NAMES,
-  ATTRIBUTE_SHORT_NAMES,
-  lint,
-  randomSerial,
-  rootCertificateFields,
-  subordinateCaFields,
-  ValidationCache,
-  verifyChain,
-} from '@keyline/core';
+  admitManufacturer,
+  makeRoot,
+  openDemoDeployment,
+  type DemoDeployment,
+  type DemoManufacturer,
+} from './deployment.js';
+import {
+  attestOnce,
+  connectOnce,
+  listenLocal,
+  round,
+  type RoundResult,
+  type VerificationService,
+} from './device-rounds.js';
+import { progressBar, type ProgressSink } from './progress-bar.js';
 
 export interface DemoOptions {
-  /** Where the certificates are written. */
-  readonly outDir: string;
-  /** How many device certificates to issue and verify. */
+  /** A fresh data directory: the SQLite database, keys, trays and manifests go there. */
+  readonly dataDir: string;
+  /** Chips in the first manufacturer's factory batch (the second gets a tenth, at least 10). */
   readonly devices: number;
   readonly clock: Clock;
   readonly random: RandomSource;
-  /** Progress and narrative lines. */
+  /** Narrative lines. */
   readonly say: (line: string) => void;
+  /** Where the factory's progress bar draws. */
+  readonly progress: ProgressSink;
+}
+
+interface CaView {
+  readonly id: string;
+  readonly subject: string;
+  readonly fingerprint: string;
 }
 
 export interface DemoSummary {
-  readonly outDir: string;
-  readonly root: { readonly subject: string; readonly fingerprint: string };
-  readonly manufacturerCa: { readonly subject: string; readonly fingerprint: string };
-  readonly issuingCa: { readonly subject: string; readonly fingerprint: string };
-  readonly devices: {
-    readonly issued: number;
-    readonly lintClean: number;
-    readonly verified: number;
-    readonly issuePerSecond: number;
-    readonly verifyPerSecond: number;
+  readonly dataDir: string;
+  readonly root: CaView;
+  readonly manufacturers: readonly {
+    readonly name: string;
+    readonly manufacturerId: string;
+    readonly manufacturerCa: CaView;
+    readonly issuingCa: CaView;
+    readonly batch: Pick<
+      FactoryReport,
+      'batchId' | 'total' | 'done' | 'quarantined' | 'chipsPerSecond' | 'durationMs' | 'manifestPath'
+    >;
+    readonly manifest: { readonly ok: boolean; readonly entries: number; readonly code?: string };
+  }[];
+  readonly attestation: RoundResult;
+  readonly mutualTls: RoundResult;
+  readonly revocation: {
+    readonly deviceId: string;
+    readonly serial: string;
+    readonly attestation: string;
+    readonly mutualTls: string;
   };
-  readonly refusals: readonly { readonly case: string; readonly code: string }[];
+  readonly ok: boolean;
 }
 
-const names = { ...ATTRIBUTE_SHORT_NAMES, ...KEYLINE_ATTRIBUTE_SHORT_NAMES };
-const show = (cert: Certificate) => ({
-  subject: formatName(cert.subject, { shortNames: names }),
-  fingerprint: cert.fingerprint,
-});
+const AUDIENCE = 'https://service.demo.example';
+const CONCURRENCY = 16;
+const MANUFACTURERS = [
+  { name: 'Acme Sensors', manufacturerId: 'ac3e', productId: '0a01' },
+  { name: 'Globex Devices', manufacturerId: '6b0e', productId: '0b02' },
+] as const;
+
+const view = (ca: CaRecord): CaView => ({ id: ca.id, subject: ca.subject, fingerprint: ca.fingerprint ?? '' });
 
 /**
- * The main job as far as Keyline goes today: an ecosystem root, a manufacturer CA and an issuing
- * CA made by the policy's profiles (each linted before it is signed), a batch of device birth
- * certificates from the template encoder, every one linted and its chain validated against the
- * root with the ecosystem profile, and two certificates that must be refused.
+ * The main job end to end on the embedded default (issue 5, section 5): an ecosystem root, two
+ * manufacturers with their CAs, a factory batch per manufacturer on emulated secure elements,
+ * the manifests verified as a buyer would, the server started, every device attesting to the
+ * verification service and connecting with mutual TLS, one device revoked and refused.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
-  const { clock, random, say } = options;
-  const now = clock.now();
-  mkdirSync(options.outDir, { recursive: true });
+  const { say } = options;
+  const deployment = await openDemoDeployment(options.dataDir, options.clock, options.random);
+  try {
+    say(`Data directory ${options.dataDir} (SQLite, encrypted file keys, emulated ATECC608A chips)`);
+    say('');
+    say('1. Root ceremony: the ecosystem root CA (P-384, root profile, linted before it is signed)');
+    const root = await makeRoot(deployment);
+    const rootPem = join(options.dataDir, 'root.pem');
+    await writeFile(rootPem, encodePem('CERTIFICATE', root.certificateDer!));
+    say(`   ${root.subject}  SHA-256 ${(root.fingerprint ?? '').slice(0, 16)}…  (${rootPem})`);
 
-  say('1. Root ceremony: P-384 key, self-signed ecosystem root (profile root, linted before signing)');
-  const rootKey = generateSigner('P-384');
-  const root = (
-    await issueCertificate(
-      rootCertificateFields({
-        commonName: 'Keyline Demo Root CA',
-        organization: 'Keyline Demo Ecosystem',
-        serial: randomSerial(random),
-        notBefore: now,
-        validityYears: 20,
-        spki: rootKey.publicKeySpki,
-      }),
-      'root',
-      rootKey,
-    )
-  ).certificate;
-  say(`   ${show(root).subject}  sha256:${root.fingerprint}`);
+    say('2. Two manufacturers admitted: a manufacturer CA under the root and a factory issuing CA each');
+    const manufacturers: DemoManufacturer[] = [];
+    for (const who of MANUFACTURERS) {
+      const m = await admitManufacturer(deployment, root, who);
+      manufacturers.push(m);
+      say(`   ${m.name} (manufacturer id ${m.manufacturerId}): ${m.manufacturerCa.id} → ${m.issuingCa.id}`);
+    }
 
-  say('2. Manufacturer "acme" admitted: manufacturer CA (pathLen 1) signed by the root');
-  const mfrKey = generateSigner('P-384');
-  const mfr = (
-    await issueCertificate(
-      subordinateCaFields({
-        kind: 'manufacturer-ca',
-        issuer: root,
-        commonName: 'Acme Manufacturer CA',
-        organization: 'Acme Devices Ltd',
-        manufacturerId: 'acme',
-        serial: randomSerial(random),
-        notBefore: now,
-        validityYears: 15,
-        spki: mfrKey.publicKeySpki,
-      }),
-      'manufacturer-ca',
-      rootKey,
-    )
-  ).certificate;
-  say(`   ${show(mfr).subject}`);
+    say('3. Factory line: keys made inside each chip, birth certificates issued, written compressed, chips locked');
+    const batches: { m: DemoManufacturer; report: FactoryReport; tray: string }[] = [];
+    for (const [k, m] of manufacturers.entries()) {
+      const count = k === 0 ? options.devices : Math.max(10, Math.round(options.devices / 10));
+      const tray = join(options.dataDir, 'trays', m.manufacturerId);
+      await createTray(tray, count, options.random);
+      const bar = progressBar(options.progress, m.name.padEnd(15));
+      const report = await runFactoryBatch(
+        {
+          ca: deployment.ca,
+          store: deployment.store,
+          keys: deployment.keys,
+          clock: options.clock,
+          random: options.random,
+          dataDir: options.dataDir,
+        },
+        {
+          caId: m.issuingCa.id,
+          productId: m.productId,
+          count,
+          se: `emulator:${tray}`,
+          stations: 8,
+          onProgress: (p) => bar.update(p),
+        },
+      );
+      bar.end();
+      say(
+        `   ${m.name}: ${report.done} chips provisioned, ${report.quarantined} quarantined, ` +
+          `${Math.round(report.chipsPerSecond).toLocaleString('en')} chips/s`,
+      );
+      batches.push({ m, report, tray });
+    }
 
-  say('3. Factory line 1: issuing CA (pathLen 0) for product "sensor-1"');
-  const issuingKey: SoftwareSigner = generateSigner('P-256');
-  const issuing = (
-    await issueCertificate(
-      subordinateCaFields({
-        kind: 'issuing-ca',
-        issuer: mfr,
-        commonName: 'Acme Line 1 Issuing CA',
-        organization: 'Acme Devices Ltd',
-        manufacturerId: 'acme',
-        productId: 'sensor-1',
-        serial: randomSerial(random),
-        notBefore: now,
-        validityYears: 10,
-        spki: issuingKey.publicKeySpki,
-      }),
-      'issuing-ca',
-      mfrKey,
-    )
-  ).certificate;
-  say(`   ${show(issuing).subject}`);
+    say('4. Manifests verified offline against the root, as a buyer does');
+    const manifests: DemoSummary['manufacturers'][number]['manifest'][] = [];
+    for (const { m, report } of batches) {
+      const result = await verifyManifest(report.manifestPath, { trustRoot: root.certificateDer! });
+      manifests.push(result.ok ? { ok: true, entries: result.count } : { ok: false, entries: 0, code: result.code });
+      say(`   ${m.name}: ${result.ok ? `valid, ${result.count} devices` : `INVALID (${result.code})`}`);
+    }
+    say(
+      `   (the same from the command line: keyline manifest verify --trust ${rootPem} ${batches[0]!.report.manifestPath})`,
+    );
 
-  say(`4. Issuing ${options.devices} device birth certificates (IDevID) with the template encoder`);
-  const devices = issueDevices(issuing, issuingKey, options.devices, now, random);
-  say(`   ${devices.certs.length} issued at ${Math.round(devices.perSecond).toLocaleString('en')} certificates/s`);
+    say('5. The server: verification service (challenges, verify) and a mutual-TLS service for devices');
+    const identities = await openIdentities(batches);
+    const service = await startVerificationService(deployment, options);
+    const mtls = await startMutualTlsService(deployment, root, options);
+    try {
+      say(`   ${service.url}/api/v1 and https://127.0.0.1:${mtls.port} (${identities.length} devices)`);
 
-  say('5. Linting every device certificate against the device profile');
-  const lintClean = devices.certs.filter((c) => !hasErrors(lint(c, 'device'))).length;
-  say(`   ${lintClean}/${devices.certs.length} clean`);
+      say('6. Every device attests: nonce from the service, token signed inside the chip, verified by the service');
+      const attestation = await round(identities, CONCURRENCY, (identity) => attestOnce(service, identity, AUDIENCE));
+      say(`   ${attestation.accepted} accepted, ${attestation.refused.length} refused, ${attestation.perSecond}/s`);
 
-  say('6. Verifying every device chain to the root (RFC 5280 + ecosystem profile; verified CA signatures cached)');
-  const cache = new ValidationCache();
-  const verifyStart = performance.now();
-  let verified = 0;
-  for (const cert of devices.certs) {
-    const result = await verifyChain({
-      leaf: cert.der,
-      intermediates: [issuing.der, mfr.der],
-      trustAnchors: [root.der],
-      time: now,
-      profile: 'ecosystem',
-      cache,
-    });
-    if (result.ok) verified++;
+      say('7. Every device connects with mutual TLS (chain checked by trust/, revocation from the records)');
+      const mutualTls = await round(identities, CONCURRENCY, (identity) => connectOnce(mtls.port, mtls.ca, identity));
+      say(`   ${mutualTls.accepted} accepted, ${mutualTls.refused.length} refused, ${mutualTls.perSecond}/s`);
+
+      say('8. One device is revoked (key compromise); it is refused at once, everywhere');
+      const victim = identities[0]!;
+      const serial = Certificate.fromDer(victim.certificates[0]!).serialHex;
+      const owner = batches.find((b) => b.m.manufacturerId === victim.manufacturerId)!.m;
+      await deployment.ca.revoke({ caId: owner.issuingCa.id, serialHex: serial, reason: 'keyCompromise' }, CLI_ACTOR);
+      const again = await attestOnce(service, victim, AUDIENCE);
+      const reconnect = await connectOnce(mtls.port, mtls.ca, victim);
+      const revocation = {
+        deviceId: victim.deviceId,
+        serial,
+        attestation: again.ok ? 'accepted' : again.code,
+        mutualTls: reconnect.ok ? 'accepted' : reconnect.code,
+      };
+      say(`   device ${victim.deviceId}: attestation ${revocation.attestation}, mutual TLS ${revocation.mutualTls}`);
+
+      const total = identities.length;
+      const ok =
+        batches.every((b) => b.report.done + b.report.skipped === b.report.total) &&
+        manifests.every((m) => m.ok) &&
+        attestation.accepted === total &&
+        mutualTls.accepted === total &&
+        !again.ok &&
+        !reconnect.ok;
+      return {
+        dataDir: options.dataDir,
+        root: view(root),
+        manufacturers: batches.map(({ m, report }, k) => ({
+          name: m.name,
+          manufacturerId: m.manufacturerId,
+          manufacturerCa: view(m.manufacturerCa),
+          issuingCa: view(m.issuingCa),
+          batch: {
+            batchId: report.batchId,
+            total: report.total,
+            done: report.done,
+            quarantined: report.quarantined,
+            chipsPerSecond: report.chipsPerSecond,
+            durationMs: report.durationMs,
+            manifestPath: report.manifestPath,
+          },
+          manifest: manifests[k]!,
+        })),
+        attestation,
+        mutualTls,
+        revocation,
+        ok,
+      };
+    } finally {
+      await service.close();
+      mtls.server.close();
+    }
+  } finally {
+    await deployment.close();
   }
-  const verifyPerSecond = devices.certs.length / ((performance.now() - verifyStart) / 1000);
-  say(`   ${verified}/${devices.certs.length} valid at ${Math.round(verifyPerSecond).toLocaleString('en')} chains/s`);
-
-  say('7. What must be refused is refused');
-  const refusals = await refusalCases({ root, mfr, issuing, device: devices.certs[0]!, now, random });
-  for (const r of refusals) say(`   ${r.case}: refused with ${r.code}`);
-
-  writeFileSync(join(options.outDir, 'root.pem'), root.toPem());
-  writeFileSync(join(options.outDir, 'intermediates.pem'), issuing.toPem() + mfr.toPem());
-  writeFileSync(join(options.outDir, 'devices.pem'), devices.certs.map((c) => c.toPem()).join(''));
-  writeFileSync(join(options.outDir, 'device-0.pem'), devices.certs[0]!.toPem());
-  say(`8. Certificates written to ${options.outDir} (root.pem, intermediates.pem, devices.pem, device-0.pem)`);
-  say(
-    `   check one with OpenSSL: openssl verify -CAfile ${join(options.outDir, 'root.pem')} -untrusted ${join(options.outDir, 'intermediates.pem')} ${join(options.outDir, 'device-0.pem')}`,
-  );
-
-  return {
-    outDir: options.outDir,
-    root: show(root),
-    manufacturerCa: show(mfr),
-    issuingCa: show(issuing),
-    devices: {
-      issued: devices.certs.length,
-      lintClean,
-      verified,
-      issuePerSecond: Math.round(devices.perSecond),
-      verifyPerSecond: Math.round(verifyPerSecond),
-    },
-    refusals,
-  };
 }
 
-function issueDevices(issuing: Certificate, signer: SoftwareSigner, count: number, now: Date, random: RandomSource) {
-  const template = DeviceTemplate.compile({ issuer: issuing, signer });
-  // Emulated secure elements: a 9-octet chip serial (as ATECC608 chips have) and a P-256 key made
-  // for each; the factory line of a later issue makes the key inside the element instead.
-  const inputs = Array.from({ length: count }, () => ({
-    serial: randomSerial(random),
-    chipSerial: Uint8Array.from([0x01, 0x23, ...random.bytes(6), 0xee]),
-    publicKey: generateSigner('P-256').publicKeySpki,
-    notBefore: now,
-  }));
-  const start = performance.now();
-  const ders = inputs.map((input) => template.issue(input));
-  const perSecond = count / ((performance.now() - start) / 1000);
-  return { certs: ders.map((d) => Certificate.fromDer(d)), perSecond };
-}
-
-async function refusalCases(args: {
-  root: Certificate;
-  mfr: Certificate;
-  issuing: Certificate;
-  device: Certificate;
-  now: Date;
-  random: RandomSource;
-}): Promise<{ case: string; code: string }[]> {
-  const out: { case: string; code: string }[] = [];
-  // A rogue issuing CA that copies the real one's name and claims the manufacturer CA as its
-  // issuer, but was signed by a key of the attacker's, and a device certificate it issued.
-  const rogueKey = generateSigner('P-256');
-  const rogueIssuing = (
-    await issueCertificate(
-      subordinateCaFields({
-        kind: 'issuing-ca',
-        issuer: args.mfr,
-        commonName: 'Acme Line 1 Issuing CA',
-        organization: 'Acme Devices Ltd',
-        manufacturerId: 'acme',
-        productId: 'sensor-1',
-        serial: randomSerial(args.random),
-        notBefore: args.now,
-        validityYears: 10,
-        spki: rogueKey.publicKeySpki,
-      }),
-      'issuing-ca',
-      rogueKey,
-    )
-  ).certificate;
-  const rogue = DeviceTemplate.compile({ issuer: rogueIssuing, signer: rogueKey }).issue({
-    serial: randomSerial(args.random),
-    chipSerial: Uint8Array.from([0x01, 0x23, ...args.random.bytes(6), 0xee]),
-    publicKey: generateSigner('P-256').publicKeySpki,
-    notBefore: args.now,
-  });
-  const rogueResult = await verifyChain({
-    leaf: rogue,
-    intermediates: [args.issuing.der, rogueIssuing.der, args.mfr.der],
-    trustAnchors: [args.root.der],
-    time: args.now,
-  });
-  if (!rogueResult.ok) out.push({ case: 'device from a rogue CA posing as the issuing CA', code: rogueResult.code });
-  const later = new Date(args.now.getTime());
-  later.setUTCFullYear(later.getUTCFullYear() + 30);
-  const expired = await verifyChain({
-    leaf: args.device.der,
-    intermediates: [args.issuing.der, args.mfr.der],
-    trustAnchors: [args.root.der],
-    time: later,
-  });
-  if (!expired.ok) out.push({ case: 'valid device checked 30 years on (its CAs have expired)', code: expired.code });
-  const bytes = Uint8Array.from(args.device.der);
-  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
-  const tampered = await verifyChain({
-    leaf: bytes,
-    intermediates: [args.issuing.der, args.mfr.der],
-    trustAnchors: [args.root.der],
-    time: args.now,
-  });
-  if (!tampered.ok) out.push({ case: 'device certificate with one flipped bit', code: tampered.code });
+/** Each provisioned chip, opened in process the way a device's firmware opens its own element. */
+async function openIdentities(
+  batches: readonly { readonly report: FactoryReport; readonly tray: string }[],
+): Promise<DeviceIdentity[]> {
+  const out: DeviceIdentity[] = [];
+  for (const { report, tray } of batches) {
+    const definition = chainDefinitionFromJson(await readFile(chainDefinitionPath(report.manifestPath), 'utf8'));
+    for (const serial of await traySerials(tray)) {
+      const chip = await openTrayChip(tray, serial);
+      out.push(await DeviceIdentity.open(chip.element(), { definition, tlsKey: await emulatorTlsKey(chip) }));
+    }
+  }
   return out;
+}
+
+/** The Keyline server (REST API) on a free loopback port, with an API token for the relying service. */
+async function startVerificationService(
+  deployment: DemoDeployment,
+  options: DemoOptions,
+): Promise<VerificationService & { close(): Promise<void> }> {
+  const token = newTokenSecret(options.random);
+  await deployment.store.tokens.insert({
+    id: `tok_${Buffer.from(options.random.bytes(10)).toString('hex')}`,
+    name: 'demo relying service',
+    role: 'auditor',
+    manufacturerId: null,
+    tokenHash: hashTokenSecret(token),
+    createdAt: options.clock.now(),
+    revokedAt: null,
+  });
+  const app = createServer({
+    store: deployment.store,
+    ca: deployment.ca,
+    clock: options.clock,
+    random: options.random,
+    logger: pino({ level: 'silent' }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, token, close: () => app.close() };
+}
+
+/** A device-facing HTTPS service that accepts only verified, unrevoked devices (server/mtls). */
+async function startMutualTlsService(
+  deployment: DemoDeployment,
+  root: CaRecord,
+  options: DemoOptions,
+): Promise<{ server: HttpsServer; port: number; ca: string }> {
+  const tls = await loadOrCreateServerTls({ dataDir: deployment.dataDir, host: 'localhost', clock: options.clock });
+  const server = createMutualTlsServer({
+    trustAnchors: root.certificateDer!,
+    serverCert: tls.cert,
+    serverKey: tls.key,
+    revocation: new LocalRevocation(deployment.store),
+    revocationScope: 'chain',
+    clock: options.clock,
+    handler: (request, response) => response.end(`hello ${request.device.deviceId}`),
+  });
+  const port = await listenLocal(server);
+  return { server, port, ca: tls.cert };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeylineError, systemRandom } from '@keyline/core';
+import { KeylineError, MemoryChallengeStore, systemRandom } from '@keyline/core';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { appendAudit } from '../audit/index.js';
@@ -15,9 +15,11 @@ import { asKeylineError, sendProblem } from './problems/problem.js';
 import { mappingFor } from './problems/table.js';
 import { registerCaRoutes } from './routes/api/cas.js';
 import { registerCertificateRoutes } from './routes/api/certificates.js';
+import { registerChallengeRoutes } from './routes/api/challenges.js';
 import { registerDocsRoutes } from './routes/api/docs.js';
 import { registerManufacturerRoutes } from './routes/api/manufacturers.js';
 import { registerTokenRoutes } from './routes/api/tokens.js';
+import { registerVerifyRoutes } from './routes/api/verify.js';
 import { registerCrlRoutes } from './routes/crl.js';
 import { registerEstRoutes } from './routes/est/index.js';
 import { registerOcspRoutes } from './routes/ocsp.js';
@@ -148,6 +150,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerCertificateRoutes(app, ctx);
   registerManufacturerRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
+  // Device verification: the server owns the nonces it issues (single use, in memory).
+  const challenges = options.challenges ?? new MemoryChallengeStore({ random: ctx.random });
+  registerChallengeRoutes(app, ctx, challenges);
+  registerVerifyRoutes(app, ctx, challenges);
   registerEstRoutes(app, ctx);
   registerOcspRoutes(app, ctx);
   registerCrlRoutes(app, ctx);

@@ -8,3 +8,4 @@ export { createMetrics, type ServerMetrics } from './observability/metrics.js';
 export { hashTokenSecret, newTokenSecret, TOKEN_PREFIX } from './auth/token-secret.js';
 export { mappingFor, problemType, type ErrorMapping } from './problems/table.js';
 export { loadOrCreateServerTls, type ServerTlsFiles } from './tls/server-certificate.js';
+export * from './mtls/index.js';

@@ -1,4 +1,4 @@
-import type { Clock, RandomSource } from '@keyline/core';
+import type { ChallengeStore, Clock, RandomSource } from '@keyline/core';
 import type { Logger } from 'pino';
 import type { CertificateAuthorityService } from '../ca/service-port.js';
 import type { Store } from '../ca/store-port.js';
@@ -43,4 +43,6 @@ export interface ServerOptions {
    * service audits its own changes through its own appender.
    */
   readonly audit?: AuditAppender;
+  /** Nonces of POST /api/v1/challenges, consumed by POST /api/v1/verify; default a fresh in-memory store. */
+  readonly challenges?: ChallengeStore;
 }

@@ -4,6 +4,7 @@ import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'k
 import type {
   AuditRepository,
   CaRepository,
+  FactoryJournalRepository,
   CertificateRepository,
   CrlRepository,
   ManufacturerRepository,
@@ -16,6 +17,7 @@ import { AuditLog, auditQueries, type AuditQueries } from './repositories/audit.
 import { CaTable, caQueries, type CaQueries } from './repositories/cas.js';
 import { CertificateTable, certificateQueries, type CertificateQueries } from './repositories/certificates.js';
 import { CrlTable, crlQueries, type CrlQueries } from './repositories/crls.js';
+import { FactoryJournalTable } from './repositories/factory-journal.js';
 import { ManufacturerTable } from './repositories/manufacturers.js';
 import { TokenTable } from './repositories/tokens.js';
 import type { Database } from './schema.js';
@@ -96,18 +98,29 @@ export class KyselyStore implements Store, Scope {
   readonly tokens: TokenRepository;
   readonly manufacturers: ManufacturerRepository;
   readonly audit: AuditRepository;
+  readonly factory: FactoryJournalRepository;
   readonly #runtime: Runtime;
   readonly #session: Session;
+  /** SQLite: statements run synchronously per row in the current transaction (scope.ts). */
+  readonly runEach?: (sqlText: string, rows: readonly (readonly unknown[])[]) => unknown[];
 
   private constructor(runtime: Runtime, session: Session) {
     this.#runtime = runtime;
     this.#session = session;
+    const sqlite = runtime.sqlite;
+    if (sqlite !== null) {
+      this.runEach = (sqlText, rows) => {
+        if (!this.#current().inTransaction) throw new TypeError('store: runEach runs inside a transaction');
+        return sqlite.runEachHeld(sqlText, rows);
+      };
+    }
     this.cas = new CaTable(this, runtime.queries.cas);
     this.certificates = new CertificateTable(this, runtime.queries.certificates);
     this.crls = new CrlTable(this, runtime.queries.crls);
     this.tokens = new TokenTable(this);
     this.manufacturers = new ManufacturerTable(this);
     this.audit = new AuditLog(this, runtime.queries.audit);
+    this.factory = new FactoryJournalTable(this);
   }
 
   /** The store over an opened, migrated database. */

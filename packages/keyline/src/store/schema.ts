@@ -91,6 +91,44 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** The provisioning line's journal (migrations/0002-factory-journal.ts). */
+export interface FactoryBatchesTable {
+  id: string;
+  ca_id: string;
+  product_id: string;
+  count: number;
+  source: string;
+  status: string;
+  owner: string | null;
+  manifest_path: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FactoryChipsTable {
+  batch_id: string;
+  chip_serial: string;
+  position: number;
+  state: string;
+  attempt: number;
+  public_key: Buffer | null;
+  request_id: string | null;
+  cert_serial: string | null;
+  reason: string | null;
+  code: string | null;
+  updated_at: string;
+}
+
+export interface FactoryRevocationsTable {
+  batch_id: string;
+  chip_serial: string;
+  cert_serial: string;
+  reason: string;
+  why: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export interface Database {
   cas: CasTable;
   certificates: CertificatesTable;
@@ -99,6 +137,9 @@ export interface Database {
   manufacturers: ManufacturersTable;
   products: ProductsTable;
   audit_log: AuditLogTable;
+  factory_batches: FactoryBatchesTable;
+  factory_chips: FactoryChipsTable;
+  factory_revocations: FactoryRevocationsTable;
 }
 
 /** Names of Kysely's migration bookkeeping tables in our databases. */

@@ -33,4 +33,10 @@ export interface Scope {
    * transaction of its own otherwise). For methods that may fail after writing part of their work.
    */
   isolated<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * SQLite only, inside a transaction (else a TypeError): runs `sqlText` once per parameter list,
+   * synchronously (sqlite-dialect.ts, runEachHeld). Undefined on PostgreSQL, where callers build
+   * one multi-row statement instead.
+   */
+  readonly runEach?: (sqlText: string, rows: readonly (readonly unknown[])[]) => unknown[];
 }

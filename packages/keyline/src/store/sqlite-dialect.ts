@@ -47,6 +47,15 @@ export class CachingSqliteDialect implements Dialect {
     return this.#driver.connection.executeQuery(query);
   }
   /**
+   * Runs one statement once per parameter list, synchronously, in the transaction that holds the
+   * connection now (same rule as executeHeld). For writers, each run's number of changed rows;
+   * for statements that return rows (RETURNING), each run's first row or undefined. The batch
+   * path of the issuance cycle: one prepared statement, no query building, no promise per row.
+   */
+  runEachHeld(sqlText: string, rows: readonly (readonly unknown[])[]): unknown[] {
+    return this.#driver.connection.runEach(sqlText, rows);
+  }
+  /**
    * Runs `fn` in a write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK when it throws) holding
    * the connection throughout; `fn` sends its statements with executeHeld. Kysely's own
    * transactions (the Migrator's) take the same connection lock.
@@ -184,6 +193,17 @@ class CachingSqliteConnection implements DatabaseConnection {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  runEach(sqlText: string, rows: readonly (readonly unknown[])[]): unknown[] {
+    const statement = this.#statement(sqlText);
+    const out: unknown[] = new Array(rows.length);
+    if (statement.reader) {
+      for (let i = 0; i < rows.length; i++) out[i] = statement.get(rows[i] as unknown[]);
+    } else {
+      for (let i = 0; i < rows.length; i++) out[i] = statement.run(rows[i] as unknown[]).changes;
+    }
+    return out;
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

@@ -63,6 +63,8 @@ const EXPECTED: [string, string][] = [
   ['get', '/api/v1/tokens'],
   ['post', '/api/v1/tokens'],
   ['delete', '/api/v1/tokens/{tokenId}'],
+  ['post', '/api/v1/challenges'],
+  ['post', '/api/v1/verify'],
   ['get', '/.well-known/est/cacerts'],
   ['get', '/.well-known/est/{label}/cacerts'],
   ['get', '/.well-known/est/csrattrs'],

@@ -29,6 +29,19 @@ import { InProcessTransport } from '../transport/in-process.js';
 import { DirectCommandPort } from './direct-port.js';
 import { CommandProcessor } from './processor.js';
 
+/**
+ * Reads a private-key slot's scalar out of an emulated chip. Set by `EmulatedChip`'s static block
+ * (the only code that sees its private state) and used only by `emulator/tls-key.ts`, which the
+ * package exports as the separate, EMULATOR-ONLY subpath `@keyline/se/emulator-tls`; the main
+ * index does not export it (test/no-private-key.test.ts).
+ */
+let readScalar: ((chip: EmulatedChip, slot: number) => Uint8Array | undefined) | undefined;
+
+/** The scalar of `slot` (a copy), or undefined when the slot holds no key. EMULATOR-ONLY; see `readScalar`. */
+export function emulatedScalarOf(chip: EmulatedChip, slot: number): Uint8Array | undefined {
+  return readScalar!(chip, slot);
+}
+
 /** What the chip did with one command. */
 export type ChipReply =
   /** The command's output (a lone 0x00 for success without data); `garbled` when a `crc` fault spoils its CRC. */
@@ -104,6 +117,13 @@ export class EmulatedChip {
   #timing: TimingModel | undefined;
   readonly #publicKeys = new Map<number, { scalar: Uint8Array; point: Uint8Array }>();
   #queue: Promise<unknown> = Promise.resolve();
+
+  static {
+    readScalar = (chip, slot) => {
+      const scalar = scalarIn(chip.#state, slot);
+      return scalar === undefined ? undefined : new Uint8Array(scalar);
+    };
+  }
 
   /** The chip's 9-byte serial number in lower-case hexadecimal. */
   readonly serialHex: string;

@@ -1,8 +1,61 @@
 import { fail, KeylineError } from '@keyline/core';
 import type { AteccCommand } from '../atecc/opcodes.js';
-import { DEFAULT_RESPONSE_TIMEOUT_MS, sleep, withTimeout, type CommandPort } from '../command-port.js';
+import { DEFAULT_RESPONSE_TIMEOUT_MS, sleep, type CommandPort } from '../command-port.js';
 import type { ChipSession } from './commands/index.js';
 import type { EmulatedChip } from './chip.js';
+
+/** A command in flight on a direct port: when it times out, and how to fail it then. */
+interface InFlight {
+  readonly deadline: number;
+  readonly reject: (error: unknown) => void;
+}
+
+/** How often the watchdog looks at the deadlines: a hung command fails at most this late. */
+const WATCH_TICK_MS = 10;
+
+const inFlight = new Set<InFlight>();
+let watchdog: NodeJS.Timeout | undefined;
+
+function checkDeadlines(): void {
+  const now = performance.now();
+  for (const entry of inFlight) {
+    if (now < entry.deadline) continue;
+    inFlight.delete(entry);
+    try {
+      fail('ERR_SE_NOT_RESPONDING');
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
+  if (inFlight.size === 0) {
+    clearInterval(watchdog);
+    watchdog = undefined;
+  }
+}
+
+/**
+ * Settles as `promise` does, or fails with ERR_SE_NOT_RESPONDING once `deadline` (a
+ * `performance.now()` time) has passed. An emulated chip answers in microseconds, and a line sends
+ * some thirty commands per chip: one shared interval timer, running only while commands are in
+ * flight, watches them all, instead of a timer set and cleared per command.
+ */
+function watched<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const entry: InFlight = { deadline, reject };
+    inFlight.add(entry);
+    watchdog ??= setInterval(checkDeadlines, WATCH_TICK_MS);
+    promise.then(
+      (value) => {
+        inFlight.delete(entry);
+        resolve(value);
+      },
+      (error: unknown) => {
+        inFlight.delete(entry);
+        reject(error);
+      },
+    );
+  });
+}
 
 /**
  * Commands handed straight to an emulated chip, without framing: the fastest way to use the
@@ -24,7 +77,7 @@ export class DirectCommandPort implements CommandPort {
   async execute(command: AteccCommand, expectedLength: number): Promise<Uint8Array> {
     if (this.#closed) fail('ERR_SE_CLOSED');
     const started = performance.now();
-    const reply = await withTimeout(this.#chip.execute(command, this.#session), this.#timeoutMs);
+    const reply = await watched(this.#chip.execute(command, this.#session), started + this.#timeoutMs);
     switch (reply.kind) {
       case 'silent':
         await sleep(Math.max(0, this.#timeoutMs - (performance.now() - started)));

@@ -79,14 +79,41 @@ export class Pkcs11Element implements SecureElement {
   readonly #slotHandle: Buffer;
   readonly #objects: TokenObjects;
   readonly #serial: Uint8Array | undefined;
+  readonly #pin: string;
   #closed = false;
+  /** Absolute path of the PKCS#11 module this element drives. */
+  readonly modulePath: string;
+  /** The token's label (CK_TOKEN_INFO.label). */
+  readonly tokenLabel: string;
 
-  private constructor(module: LoadedModule, slotHandle: Buffer, session: Buffer, serial: Uint8Array | undefined) {
+  private constructor(
+    module: LoadedModule,
+    slotHandle: Buffer,
+    session: Buffer,
+    serial: Uint8Array | undefined,
+    options: Pkcs11ElementOptions,
+  ) {
     this.#module = module;
     this.#slotHandle = slotHandle;
     this.#session = session;
     this.#objects = new TokenObjects(module, session);
     this.#serial = serial;
+    this.#pin = options.pin;
+    this.modulePath = options.modulePath ?? DEFAULT_PKCS11_MODULE;
+    this.tokenLabel = options.tokenLabel;
+  }
+
+  /**
+   * The RFC 7512 PKCS#11 URI of the private key of key slot `slot`
+   * (`pkcs11:token=<label>;object=keyline-slot-<n>;type=private`), for other PKCS#11 consumers such
+   * as OpenSSL's pkcs11 engine (mutual TLS with the device key, see docs/device-sdk.md). With
+   * `pin: true` the user PIN is appended as the `pin-value` query attribute: treat such a URI as a
+   * secret. The key itself stays on the token.
+   */
+  keyUri(slot: number, options: { readonly pin?: boolean } = {}): string {
+    keyPolicy(slot);
+    const uri = `pkcs11:token=${encodeUriPart(this.tokenLabel)};object=${encodeUriPart(slotLabel(slot))};type=private`;
+    return options.pin === true ? `${uri}?pin-value=${encodeUriPart(this.#pin)}` : uri;
   }
 
   /**
@@ -116,7 +143,7 @@ export class Pkcs11Element implements SecureElement {
         // Another session of this process may already have logged the token in (PKCS#11 v2.40 5.6).
         if ((error as Error).message?.startsWith('CKR_USER_ALREADY_LOGGED_IN') !== true) throw error;
       }
-      return new Pkcs11Element(module, slotHandle, session, serial);
+      return new Pkcs11Element(module, slotHandle, session, serial, options);
     } catch (error) {
       if (session !== undefined) {
         try {
@@ -412,6 +439,11 @@ export class Pkcs11Element implements SecureElement {
     const bits = locks.slotLocks.reduce((acc, locked, slot) => (locked ? acc | (1 << slot) : acc), 0);
     this.#objects.writeData(LOCKS_LABEL, Uint8Array.of(locks.dataLocked ? 1 : 0, bits & 0xff, bits >> 8));
   }
+}
+
+/** RFC 7512 2.3: everything but unreserved characters percent-encoded (encodeURIComponent keeps a few more). */
+function encodeUriPart(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function keyPolicy(slot: number): Pkcs11SlotPolicy {

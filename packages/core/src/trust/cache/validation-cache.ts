@@ -1,4 +1,5 @@
 import { Certificate } from '../../x509/certificate/certificate.js';
+import { DEFAULT_PATH_PREFIXES, PathPrefixCache } from './path-prefix-cache.js';
 
 /** Options of a {@link ValidationCache}. */
 export interface ValidationCacheOptions {
@@ -11,6 +12,12 @@ export interface ValidationCacheOptions {
   readonly maxAgeMs?: number;
   /** Most decoded intermediate and anchor certificates kept, by their DER bytes. Default 1,000. */
   readonly maxCertificates?: number;
+  /**
+   * Most validated path prefixes kept (the RFC 5280 state above a leaf: one per issuing CA, trust
+   * anchor set and option set in use), so a leaf under a known issuing CA runs only its own steps.
+   * Default 256; 0 turns this off.
+   */
+  readonly maxPathPrefixes?: number;
 }
 
 /** Counters of a {@link ValidationCache}, for tests and monitoring. */
@@ -47,6 +54,12 @@ export const DEFAULT_VALIDATION_CACHE_CERTIFICATES = 1_000;
  * It also keeps decoded intermediate and anchor certificates given as DER bytes, keyed by those
  * bytes (decoding is a pure function of them), so the same CA certificates are not parsed again on
  * every call. Also bounded, least recently used first.
+ *
+ * And it keeps validated path prefixes (`pathPrefixes`, see verify-chain.ts): the state of RFC 5280
+ * section 6.1 after the trust anchor and the CA certificates of a path, so that a later leaf under
+ * the same issuing CA, with the same pool and options, runs only its own steps. Used only for a
+ * leaf whose path the full search would certainly find the same way, and only for a leaf that
+ * passes; anything else runs the full search, so verdicts are the same with and without it.
  */
 export class ValidationCache {
   readonly maxEntries: number;
@@ -55,6 +68,8 @@ export class ValidationCache {
   private readonly entries = new Map<string, number>();
   private readonly maxCertificates: number;
   private readonly decoded = new Map<string, Certificate>();
+  /** Validated path prefixes, for verify-chain.ts (internal; undefined when turned off). */
+  readonly pathPrefixes: PathPrefixCache | undefined;
   private hitCount = 0;
   private missCount = 0;
   private evictionCount = 0;
@@ -72,6 +87,11 @@ export class ValidationCache {
     this.maxEntries = maxEntries;
     this.maxAgeMs = maxAgeMs;
     this.maxCertificates = maxCertificates;
+    const maxPathPrefixes = options.maxPathPrefixes ?? DEFAULT_PATH_PREFIXES;
+    if (!Number.isSafeInteger(maxPathPrefixes) || maxPathPrefixes < 0) {
+      throw new TypeError('maxPathPrefixes must be a non-negative integer');
+    }
+    this.pathPrefixes = maxPathPrefixes === 0 ? undefined : new PathPrefixCache(maxPathPrefixes);
   }
 
   /**
@@ -135,6 +155,7 @@ export class ValidationCache {
   clear(): void {
     this.entries.clear();
     this.decoded.clear();
+    this.pathPrefixes?.clear();
   }
 
   /** Current size and counters. */

@@ -89,15 +89,23 @@ export class SignatureChecker {
   }
 
   private keyOf(issuer: Certificate): PublicKeyInfo | Check {
-    let key = this.keys.get(issuer);
+    let key = this.keys.get(issuer) ?? issuerKeys.get(issuer);
     if (key === undefined) {
       const parsed = attempt(() => parsePublicKeyInfo(issuer.spki, { importKey: true }), 'issuer public key');
       key = parsed.ok ? parsed.value : parsed;
-      this.keys.set(issuer, key);
+      issuerKeys.set(issuer, key);
     }
+    this.keys.set(issuer, key);
     return key;
   }
 }
+
+/**
+ * Issuer keys parsed (and imported) once per certificate object across calls: the same decoded CA
+ * certificates come back from a ValidationCache on every call, and parsing is a pure function of
+ * the SPKI bytes. A WeakMap: entries go with the certificates.
+ */
+const issuerKeys = new WeakMap<Certificate, PublicKeyInfo | Check>();
 
 /** The signed object as a certificate (what the shared cache keys on), when it is one. */
 function asCertificate(signed: SignedObject): Certificate | undefined {

@@ -61,104 +61,93 @@ export function validatePath(
   inputs: PathValidationInputs,
 ): PathVerdict<PathValidationOutput> {
   const anchorDepth = path.length - 1;
-  const anchor = path[anchorDepth]!;
-  const at = (depth: number, check: Check): PathFailure | undefined =>
-    check.ok ? undefined : failure(path, depth, check.code, check.message);
-
-  const anchorInfo = attempt(() => certificateInfo(anchor), 'trust anchor');
-  if (!anchorInfo.ok) return failure(path, anchorDepth, anchorInfo.code, anchorInfo.message);
-  const anchorProblem =
-    at(anchorDepth, checkValidity(anchor, inputs.atMs)) ??
-    at(anchorDepth, checkCriticalExtensions(anchor)) ??
-    (anchorDepth === 0 ? undefined : at(anchorDepth, checkProfile(anchorInfo.value, 'anchor')));
-  if (anchorProblem !== undefined) return anchorProblem;
   if (anchorDepth === 0) {
+    const anchorInfo = checkAnchor(path, inputs);
+    if (!('certificate' in anchorInfo)) return anchorInfo;
     // The leaf is itself a trust anchor: nothing above it to check, only its own use.
-    return at(0, checkLeafPurpose(anchorInfo.value, inputs.purpose)) ?? { ok: true, value: {} };
+    return at(path, 0, checkLeafPurpose(anchorInfo, inputs.purpose)) ?? { ok: true, value: {} };
   }
+  const prefix = validatePathPrefix(path, inputs);
+  if (!('state' in prefix)) return prefix;
+  return validateLeafAfterPrefix(path, prefix, inputs);
+}
 
-  const nameConstraints = new NameConstraintsState(inputs.nameConstraintsLimits);
-  let maxPathLength = Number.POSITIVE_INFINITY;
+/**
+ * The state of RFC 5280 section 6.1 after the trust anchor and every CA certificate of a path of at
+ * least two certificates (6.1.3 and 6.1.4 done for i = 1..n-1): what the leaf's own steps need.
+ * Never changed once made: `validateLeafAfterPrefix` works on copies, so one prefix can serve
+ * every leaf under the same issuing CA (trust/cache/path-prefix-cache.ts).
+ */
+export interface PathPrefix {
+  readonly state: Readonly<WalkState>;
+}
+
+/** The RFC 5280 6.1.2 state variables Keyline keeps while walking a path down from the anchor. */
+interface WalkState {
+  nameConstraints: NameConstraintsState;
+  maxPathLength: number;
+  policyInputs: PolicyCertificateInput[];
+}
+
+/**
+ * The anchor's checks and 6.1.3/6.1.4 for the certificates between it and the leaf (path leaf
+ * first, anchor last, at least two certificates), or the first failure: exactly what validatePath
+ * does before it reaches the leaf.
+ */
+export function validatePathPrefix(
+  path: readonly Certificate[],
+  inputs: PathValidationInputs,
+): PathPrefix | PathFailure {
+  const anchorDepth = path.length - 1;
+  const anchor = path[anchorDepth]!;
+  const anchorInfo = checkAnchor(path, inputs);
+  if (!('certificate' in anchorInfo)) return anchorInfo;
+
+  const state: WalkState = {
+    nameConstraints: new NameConstraintsState(inputs.nameConstraintsLimits),
+    maxPathLength: Number.POSITIVE_INFINITY,
+    policyInputs: [],
+  };
   if (anchor.version === 3) {
-    const anchorNc = anchorInfo.value.extensions.nameConstraints;
+    const anchorNc = anchorInfo.extensions.nameConstraints;
     if (anchorNc !== undefined) {
-      const applied = nameConstraints.apply(anchorNc);
+      const applied = state.nameConstraints.apply(anchorNc);
       if (!applied.ok) return failure(path, anchorDepth, applied.code, applied.message);
     }
-    const anchorPathLen = anchorInfo.value.extensions.basicConstraints?.pathLen;
-    if (anchorPathLen !== undefined) maxPathLength = anchorPathLen;
+    const anchorPathLen = anchorInfo.extensions.basicConstraints?.pathLen;
+    if (anchorPathLen !== undefined) state.maxPathLength = anchorPathLen;
   }
-
-  const policyInputs: PolicyCertificateInput[] = [];
-  let leafInfo: CertificateInfo | undefined;
-  for (let depth = anchorDepth - 1; depth >= 0; depth--) {
-    const certificate = path[depth]!;
-    const issuer = path[depth + 1]!;
-    const isLeaf = depth === 0;
-    const decoded = attempt(() => certificateInfo(certificate), 'certificate');
-    if (!decoded.ok) return failure(path, depth, decoded.code, decoded.message);
-    const info = decoded.value;
-
-    // RFC 5280 6.1.3 (a): basic certificate processing.
-    const basic =
-      at(depth, inputs.signatures.check(certificate, issuer, 'certificate')) ??
-      at(depth, checkValidity(certificate, inputs.atMs)) ??
-      (namesEqual(certificate.issuer, issuer.subject)
-        ? undefined
-        : failure(
-            path,
-            depth,
-            'ERR_PATH_NAME_CHAINING',
-            `issuer ${formatName(certificate.issuer)} is not the subject of the issuing certificate`,
-          )) ??
-      (inputs.crl === undefined ? undefined : at(depth, revocation(certificate, issuer, anchor, inputs.crl)));
-    if (basic !== undefined) return basic;
-
-    // RFC 5280 6.1.3 (b), (c): name constraints, skipped for self-issued intermediates.
-    const names = attempt(
-      () =>
-        nameConstraints.check({
-          subject: certificate.subject,
-          subjectAltNames: info.extensions.subjectAltName,
-          isSelfIssuedIntermediate: info.selfIssued && !isLeaf,
-        }),
-      'name constraints',
-    );
-    if (!names.ok) return failure(path, depth, names.code, names.message);
-    if (!names.value.ok) return failure(path, depth, names.value.code, names.value.message);
-
-    policyInputs.push({
-      certificatePolicies: info.extensions.certificatePolicies,
-      policyMappings: info.extensions.policyMappings,
-      policyConstraints: info.extensions.policyConstraints,
-      inhibitAnyPolicy: info.extensions.inhibitAnyPolicy,
-      isSelfIssued: info.selfIssued,
-    });
-
-    if (!isLeaf) {
-      const prepared = prepareNext(info, maxPathLength, inputs.purpose);
-      if (!prepared.ok) return failure(path, depth, prepared.code, prepared.message);
-      maxPathLength = prepared.maxPathLength;
-      const nc = info.extensions.nameConstraints;
-      if (nc !== undefined) {
-        const applied = nameConstraints.apply(nc);
-        if (!applied.ok) return failure(path, depth, applied.code, applied.message);
-      }
-    } else {
-      leafInfo = info;
-    }
-
-    const conformance =
-      at(depth, checkCriticalExtensions(certificate)) ??
-      at(depth, checkProfile(info, isLeaf ? 'leaf' : 'intermediate')) ??
-      at(depth, checkSubjectAltNames(info.extensions.subjectAltName));
-    if (conformance !== undefined) return conformance;
+  for (let depth = anchorDepth - 1; depth >= 1; depth--) {
+    const step = processCertificate(path, depth, state, inputs);
+    if (!('certificate' in step)) return step;
   }
+  return { state };
+}
+
+/**
+ * The leaf's steps (6.1.3 for i = n, conformance) and the wrap-up (6.1.5: purpose, policies) on a
+ * copy of `prefix`'s state, which must have been made by validatePathPrefix for the same
+ * certificates above the leaf and the same inputs but the time (the caller checks their validity
+ * at this call's time).
+ */
+export function validateLeafAfterPrefix(
+  path: readonly Certificate[],
+  prefix: PathPrefix,
+  inputs: PathValidationInputs,
+): PathVerdict<PathValidationOutput> {
+  const anchorDepth = path.length - 1;
+  const state: WalkState = {
+    nameConstraints: prefix.state.nameConstraints.clone(),
+    maxPathLength: prefix.state.maxPathLength,
+    policyInputs: [...prefix.state.policyInputs],
+  };
+  const leafInfo = processCertificate(path, 0, state, inputs);
+  if (!('certificate' in leafInfo)) return leafInfo;
 
   // RFC 5280 6.1.5: wrap-up. The purpose of the end entity, then policies over the whole path.
-  const purpose = at(0, checkLeafPurpose(leafInfo!, inputs.purpose));
+  const purpose = at(path, 0, checkLeafPurpose(leafInfo, inputs.purpose));
   if (purpose !== undefined) return purpose;
-  const policy = validatePolicies(policyInputs, inputs.policy ?? {}, DEFAULT_POLICY_LIMITS);
+  const policy = validatePolicies(state.policyInputs, inputs.policy ?? {}, DEFAULT_POLICY_LIMITS);
   if (!policy.ok) return failure(path, anchorDepth - policy.certificateIndex, policy.code, policy.message);
   return {
     ok: true,
@@ -170,6 +159,93 @@ export function validatePath(
       },
     },
   };
+}
+
+function at(path: readonly Certificate[], depth: number, check: Check): PathFailure | undefined {
+  return check.ok ? undefined : failure(path, depth, check.code, check.message);
+}
+
+/** 6.1.1 (d): what Keyline checks of the trust anchor (last in the path). */
+function checkAnchor(path: readonly Certificate[], inputs: PathValidationInputs): CertificateInfo | PathFailure {
+  const anchorDepth = path.length - 1;
+  const anchor = path[anchorDepth]!;
+  const anchorInfo = attempt(() => certificateInfo(anchor), 'trust anchor');
+  if (!anchorInfo.ok) return failure(path, anchorDepth, anchorInfo.code, anchorInfo.message);
+  const anchorProblem =
+    at(path, anchorDepth, checkValidity(anchor, inputs.atMs)) ??
+    at(path, anchorDepth, checkCriticalExtensions(anchor)) ??
+    (anchorDepth === 0 ? undefined : at(path, anchorDepth, checkProfile(anchorInfo.value, 'anchor')));
+  return anchorProblem ?? anchorInfo.value;
+}
+
+/** 6.1.3, and 6.1.4 for a CA, for the certificate at `depth` (0 = leaf) below its issuer at depth + 1. */
+function processCertificate(
+  path: readonly Certificate[],
+  depth: number,
+  state: WalkState,
+  inputs: PathValidationInputs,
+): CertificateInfo | PathFailure {
+  const anchor = path[path.length - 1]!;
+  const certificate = path[depth]!;
+  const issuer = path[depth + 1]!;
+  const isLeaf = depth === 0;
+  const decoded = attempt(() => certificateInfo(certificate), 'certificate');
+  if (!decoded.ok) return failure(path, depth, decoded.code, decoded.message);
+  const info = decoded.value;
+
+  // RFC 5280 6.1.3 (a): basic certificate processing.
+  const basic =
+    at(path, depth, inputs.signatures.check(certificate, issuer, 'certificate')) ??
+    at(path, depth, checkValidity(certificate, inputs.atMs)) ??
+    (namesEqual(certificate.issuer, issuer.subject)
+      ? undefined
+      : failure(
+          path,
+          depth,
+          'ERR_PATH_NAME_CHAINING',
+          `issuer ${formatName(certificate.issuer)} is not the subject of the issuing certificate`,
+        )) ??
+    (inputs.crl === undefined ? undefined : at(path, depth, revocation(certificate, issuer, anchor, inputs.crl)));
+  if (basic !== undefined) return basic;
+
+  // RFC 5280 6.1.3 (b), (c): name constraints, skipped for self-issued intermediates.
+  const nameConstraints = state.nameConstraints;
+  const names = attempt(
+    () =>
+      nameConstraints.check({
+        subject: certificate.subject,
+        subjectAltNames: info.extensions.subjectAltName,
+        isSelfIssuedIntermediate: info.selfIssued && !isLeaf,
+      }),
+    'name constraints',
+  );
+  if (!names.ok) return failure(path, depth, names.code, names.message);
+  if (!names.value.ok) return failure(path, depth, names.value.code, names.value.message);
+
+  state.policyInputs.push({
+    certificatePolicies: info.extensions.certificatePolicies,
+    policyMappings: info.extensions.policyMappings,
+    policyConstraints: info.extensions.policyConstraints,
+    inhibitAnyPolicy: info.extensions.inhibitAnyPolicy,
+    isSelfIssued: info.selfIssued,
+  });
+
+  if (!isLeaf) {
+    const prepared = prepareNext(info, state.maxPathLength, inputs.purpose);
+    if (!prepared.ok) return failure(path, depth, prepared.code, prepared.message);
+    state.maxPathLength = prepared.maxPathLength;
+    const nc = info.extensions.nameConstraints;
+    if (nc !== undefined) {
+      const applied = nameConstraints.apply(nc);
+      if (!applied.ok) return failure(path, depth, applied.code, applied.message);
+    }
+  }
+
+  const conformance =
+    at(path, depth, checkCriticalExtensions(certificate)) ??
+    at(path, depth, checkProfile(info, isLeaf ? 'leaf' : 'intermediate')) ??
+    at(path, depth, checkSubjectAltNames(info.extensions.subjectAltName));
+  return conformance ?? info;
 }
 
 /** CRL checking as a Check: a malformed input met while reading CRL fields is a refusal too. */

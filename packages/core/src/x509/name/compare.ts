@@ -62,8 +62,19 @@ function attributeKey(a: NameAttribute): string {
  * since an RDN is a set.
  */
 export function canonicalNameKey(name: Pick<Name, 'rdns'>): string {
-  return JSON.stringify(name.rdns.map((rdn) => rdn.map(attributeKey).sort()));
+  // Memoised per RDN list (a decoded Name's is never changed): path building and name chaining ask
+  // for the same names' keys again and again.
+  const rdns = name.rdns;
+  let key = nameKeys.get(rdns);
+  if (key === undefined) {
+    key = JSON.stringify(rdns.map((rdn) => rdn.map(attributeKey).sort()));
+    nameKeys.set(rdns, key);
+  }
+  return key;
 }
+
+/** canonicalNameKey's answers, by the RDN list they were computed from (entries go with the names). */
+const nameKeys = new WeakMap<object, string>();
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -5,6 +5,8 @@ import { registerCa } from './ca.js';
 import { registerCert } from './cert.js';
 import { registerCrl } from './crl.js';
 import { registerDemo } from './demo.js';
+import { registerDevice } from './device.js';
+import { registerFactory } from './factory.js';
 import { registerInit } from './init.js';
 import { registerIssue } from './issue.js';
 import { registerLint } from './lint.js';
@@ -14,6 +16,7 @@ import { registerRoot } from './root.js';
 import { registerSe } from './se.js';
 import { registerServe } from './serve.js';
 import { registerVerify } from './verify.js';
+import { registerVerifyDevice } from './verify-device.js';
 
 /** Sets the exit code of the running command (commands return answers, they never exit). */
 export type SetExitCode = (code: number) => void;
@@ -36,6 +39,9 @@ registrars.push(registerServe);
 registrars.push(registerAudit);
 registrars.push(registerSe);
 registrars.push(registerManifest);
+registrars.push(registerFactory);
+registrars.push(registerDevice);
+registrars.push(registerVerifyDevice);
 
 export function registerCommands(program: Command, io: CliIo, setExitCode: SetExitCode): void {
   for (const register of registrars) register(program, io, setExitCode);

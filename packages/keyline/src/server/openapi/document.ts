@@ -78,6 +78,7 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], version
       { name: 'EST', description: 'RFC 7030 Enrollment over Secure Transport' },
       { name: 'OCSP', description: 'RFC 6960 responder' },
       { name: 'CRL' },
+      { name: 'Device verification', description: 'Challenges and attestation tokens of devices (docs/mtls.md)' },
       { name: 'Operations' },
       { name: 'Documentation' },
     ],

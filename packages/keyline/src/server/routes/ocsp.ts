@@ -1,10 +1,9 @@
-import { OcspRequest, OcspResponse, buildOcspErrorResponse, type OcspResponseStatus } from '@keyline/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteConfig, ServerContext } from '../context.js';
 import { decodeBase64Path } from '../http/base64.js';
 import { requireMediaType } from '../http/content-types.js';
-import { asKeylineError } from '../problems/problem.js';
-import { OCSP_HTTP_STATUS, mappingFor } from '../problems/table.js';
+import { answerOcsp } from '../ocsp/answer.js';
+import { installOcspFastPath } from '../ocsp/fast-path.js';
 
 const OCSP_RESPONSE_TYPE = 'application/ocsp-response';
 const OCSP_REQUEST_TYPE = 'application/ocsp-request';
@@ -31,32 +30,23 @@ const rawResponses = {
 /**
  * The OCSP responder (RFC 6960), one URL per CA: POST /ocsp/<ca-id> with the DER request, and
  * GET /ocsp/<ca-id>/<base64 of the DER> (RFC 6960 A.1; base64url accepted too). Answers come from
- * `ca.ocspRespond` (pre-signed and cached by the CA core). Failures become unsigned OCSP error
- * responses through the one error table (malformedRequest, unauthorized, internalError,
- * tryLater), never an HTML or JSON 500: OCSP clients only read OCSP. Only a wrong media type or an
- * oversized body, caught before the request is read, is answered with a problem document.
+ * ocsp/answer.ts: the CA core's cache of pre-signed responses, else `ca.ocspRespond`. Failures
+ * become unsigned OCSP error responses through the one error table (malformedRequest,
+ * unauthorized, internalError, tryLater), never an HTML or JSON 500: OCSP clients only read OCSP.
+ * Only a wrong media type or an oversized body, caught before the request is read, is answered
+ * with a problem document.
  */
 export function registerOcspRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // Plain OCSP requests over HTTP are answered before Fastify (ocsp/fast-path.ts), the same way.
+  installOcspFastPath(app, ctx);
   const answer = async (reply: FastifyReply, caId: string, readRequest: () => Uint8Array): Promise<FastifyReply> => {
-    let body: Uint8Array;
-    try {
-      // parse: a request that does not decode gets its error code in a header (the body can only
-      // say malformedRequest); the CA core answers everything that decodes.
-      const request = OcspRequest.fromDer(readRequest());
-      body = await ctx.ca.ocspRespond(caId, request.der);
-    } catch (error) {
-      const keylineError = asKeylineError(error);
-      const mapping = mappingFor(keylineError.code);
-      if (mapping.ocspStatus === 'internalError') {
-        reply.log.error({ err: error, caId }, 'OCSP responder failed');
-      }
-      body = buildOcspErrorResponse(mapping.ocspStatus);
-      reply.header('x-keyline-error-code', keylineError.code);
-    }
-    const status = inspect(body);
-    ctx.metrics.ocspResponses.inc({ status: status.response, cert_status: status.cert });
+    const result = await answerOcsp(ctx, caId, readRequest);
+    if (result.failure !== undefined) reply.log.error({ err: result.failure, caId }, 'OCSP responder failed');
+    if (result.errorCode !== undefined) reply.header('x-keyline-error-code', result.errorCode);
+    ctx.metrics.ocspResponses.inc({ status: result.responseStatus, cert_status: result.certStatus });
+    const body = result.body;
     return reply
-      .code(status.response === 'unparsable' ? 500 : OCSP_HTTP_STATUS[status.response])
+      .code(result.httpStatus)
       .type(OCSP_RESPONSE_TYPE)
       .header('cache-control', 'no-cache')
       .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
@@ -101,14 +91,4 @@ export function registerOcspRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request, reply) =>
       answer(reply, request.params.caId, () => decodeBase64Path(request.params['*'], 'the OCSP request in the URL')),
   );
-}
-
-/** The statuses of a response, for the HTTP status and the metrics (our own responses always decode). */
-function inspect(der: Uint8Array): { response: OcspResponseStatus | 'unparsable'; cert: string } {
-  try {
-    const response = OcspResponse.fromDer(der);
-    return { response: response.status, cert: response.basic?.responses[0]?.certStatus.status ?? 'none' };
-  } catch {
-    return { response: 'unparsable', cert: 'none' };
-  }
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreEngine } from '../location.js';
 import { initialMigration } from './0001-initial.js';
+import { factoryJournalMigration } from './0002-factory-journal.js';
 
 /**
  * Every migration, in code (no files read at run time, so the built package carries its schema).
@@ -10,6 +11,7 @@ import { initialMigration } from './0001-initial.js';
 export function migrationsFor(engine: StoreEngine): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(engine),
+    '0002-factory-journal': factoryJournalMigration(engine),
   };
 }
 

@@ -1,7 +1,7 @@
 import { fail } from '@keyline/core';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { CertificateRecord } from '../../ca/records.js';
-import type { NewCertificate } from '../../ca/store-port.js';
+import type { NewCertificate, NewPreparedCertificate } from '../../ca/store-port.js';
 import { bytesToColumn, timeFromText, timeToText } from '../codec.js';
 import type { CertificatesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -67,9 +67,41 @@ export async function reserveMany(
   certs: readonly NewCertificate[],
   storedConflict: (cert: NewCertificate) => Promise<ReserveConflict | undefined>,
 ): Promise<CertificateRecord[]> {
+  return insertMany(scope, certs, false, storedConflict);
+}
+
+/** `reserveMany` with each row stored at once as `signing`, its TBS and validity included. */
+export async function prepareMany(
+  scope: Scope,
+  certs: readonly NewPreparedCertificate[],
+  storedConflict: (cert: NewCertificate) => Promise<ReserveConflict | undefined>,
+): Promise<CertificateRecord[]> {
+  for (const cert of certs) {
+    if (!(cert.tbsDer instanceof Uint8Array)) throw new TypeError('store: a prepared certificate needs its TBS');
+  }
+  return insertMany(scope, certs, true, storedConflict);
+}
+
+/** The SQLite statement of the prepared insert (run once per row, see Scope.runEach). */
+const PREPARE_SQL =
+  'insert into "certificates" ("id", "ca_id", "serial_hex", "profile", "status", "subject", "tbs_der", ' +
+  '"not_before", "not_after", "device_id", "chip_serial", "request_id", "created_at", "updated_at") ' +
+  "values (?, ?, ?, ?, 'signing', ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing";
+
+/**
+ * Inserts a batch as `reserved` rows, or with `prepared` as `signing` rows carrying their TBS and
+ * validity (every cert then is a NewPreparedCertificate, checked by prepareMany).
+ */
+async function insertMany(
+  scope: Scope,
+  certs: readonly (NewCertificate | NewPreparedCertificate)[],
+  prepared: boolean,
+  storedConflict: (cert: NewCertificate) => Promise<ReserveConflict | undefined>,
+): Promise<CertificateRecord[]> {
   if (certs.length === 0) return [];
   const duplicate = duplicateInBatch(certs);
   if (duplicate !== undefined) failReserveConflict(duplicate);
+  const isPrepared = (_cert: NewCertificate): _cert is NewPreparedCertificate => prepared;
   const rows = certs.map((c) => {
     const at = timeToText(c.at);
     return {
@@ -77,17 +109,46 @@ export async function reserveMany(
       ca_id: c.caId,
       serial_hex: c.serialHex,
       profile: c.profile,
-      status: 'reserved',
+      status: prepared ? 'signing' : 'reserved',
       subject: c.subject,
       device_id: c.deviceId ?? null,
       chip_serial: c.chipSerial ?? null,
       request_id: c.requestId ?? null,
       created_at: at,
       updated_at: at,
+      ...(isPrepared(c) && {
+        tbs_der: blob(c.tbsDer),
+        not_before: timeToText(c.notBefore),
+        not_after: timeToText(c.notAfter),
+      }),
     };
   });
   try {
     await scope.isolated(async () => {
+      const runEach = scope.runEach;
+      if (prepared && runEach !== undefined) {
+        // SQLite: one prepared statement run per row, synchronously (no query built per batch).
+        const changes = runEach(
+          PREPARE_SQL,
+          rows.map((r) => [
+            r.id,
+            r.ca_id,
+            r.serial_hex,
+            r.profile,
+            r.subject,
+            r.tbs_der,
+            r.not_before,
+            r.not_after,
+            r.device_id,
+            r.chip_serial,
+            r.request_id,
+            r.created_at,
+            r.updated_at,
+          ]),
+        );
+        if (changes.some((n) => n !== 1)) throw new ShortBatch();
+        return;
+      }
       for (const chunk of chunks(rows)) {
         const query = scope
           .db()
@@ -109,17 +170,18 @@ export async function reserveMany(
   }
   return rows.map((r, k) => {
     const at = timeFromText(r.created_at);
+    const cert = certs[k]!;
     return {
       id: r.id,
       caId: r.ca_id,
       serialHex: r.serial_hex,
-      profile: certs[k]!.profile,
-      status: 'reserved',
+      profile: cert.profile,
+      status: prepared ? 'signing' : 'reserved',
       subject: r.subject,
-      tbsDer: null,
+      tbsDer: isPrepared(cert) ? cert.tbsDer : null,
       der: null,
-      notBefore: null,
-      notAfter: null,
+      notBefore: isPrepared(cert) ? timeFromText(r.not_before!) : null,
+      notAfter: isPrepared(cert) ? timeFromText(r.not_after!) : null,
       deviceId: r.device_id,
       chipSerial: r.chip_serial,
       requestId: r.request_id,
@@ -148,6 +210,13 @@ export async function transitionMany<T extends { readonly id: string }>(
     readonly columns: readonly string[];
     /** The values of those columns for one row (binary values as Buffers). */
     readonly values: (row: T) => readonly (string | Buffer)[];
+    /** Columns set to NULL. */
+    readonly clear?: readonly string[];
+    /**
+     * The new record of row `k` built from what is known (SQLite: the UPDATE then returns
+     * nothing, sparing the read-back); undefined to read the rows back.
+     */
+    readonly result?: (row: T, k: number, updatedAt: Date) => CertificateRecord;
   },
   at: Date,
   fromRow: (row: Row) => CertificateRecord,
@@ -165,12 +234,37 @@ export async function transitionMany<T extends { readonly id: string }>(
   // would give a BLOB numeric affinity there).
   const value = (v: string | Buffer): RawBuilder<unknown> =>
     pg && Buffer.isBuffer(v) ? sql`cast(${v} as bytea)` : sql`${v}`;
-  const assignments = sql.join(
-    spec.columns.map((column, i) => sql`${sql.ref(column)} = ${sql.raw(`v.column${i + 2}`)}`),
-  );
+  const assignments = sql.join([
+    ...spec.columns.map((column, i) => sql`${sql.ref(column)} = ${sql.raw(`v.column${i + 2}`)}`),
+    ...(spec.clear ?? []).map((column) => sql`${sql.ref(column)} = null`),
+  ]);
   const byId = new Map<string, CertificateRecord>();
   try {
     await scope.isolated(async () => {
+      const runEach = scope.runEach;
+      if (runEach !== undefined) {
+        // SQLite: the single-row guarded UPDATE, prepared once and run per row synchronously
+        // (cheaper there than building an UPDATE … FROM (VALUES …) per batch).
+        const set = [
+          ...spec.columns.map((column) => `"${column}" = ?`),
+          ...(spec.clear ?? []).map((column) => `"${column}" = null`),
+        ].join(', ');
+        const build = spec.result;
+        const text = `update "certificates" set "status" = '${spec.to}', ${set}, "updated_at" = ? where "id" = ? and "status" = '${spec.from}'${build === undefined ? ' returning *' : ''}`;
+        const found = runEach(
+          text,
+          rows.map((r) => [...spec.values(r), updatedAt, r.id]),
+        );
+        if (build !== undefined) {
+          if (found.some((changes) => changes !== 1)) throw new ShortBatch();
+          const when = timeFromText(updatedAt);
+          rows.forEach((r, k) => byId.set(r.id, build(r, k, when)));
+          return;
+        }
+        for (const row of found as (Row | undefined)[]) if (row !== undefined) byId.set(row.id, fromRow(row));
+        if (byId.size !== rows.length) throw new ShortBatch();
+        return;
+      }
       for (const chunk of chunks(rows)) {
         const values = sql.join(chunk.map((r) => sql`(${sql.join([sql`${r.id}`, ...spec.values(r).map(value)])})`));
         const query = sql<Row>`update certificates set status = ${spec.to}, ${assignments}, updated_at = ${updatedAt} from (values ${values}) as v where certificates.id = v.column1 and certificates.status = ${spec.from} returning ${pg ? sql.raw('certificates.*') : sql.raw('*')}`;

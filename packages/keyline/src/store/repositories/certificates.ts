@@ -1,14 +1,17 @@
-import { fail, type CrlReason, type ProfileName } from '@keyline/core';
+import { fail, readTlv, type CrlReason, type ProfileName } from '@keyline/core';
 import type { CompiledQuery, Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { CertificateRecord, CertificateStatus } from '../../ca/records.js';
 import type {
   CertificateFilter,
   CertificateRepository,
+  MarkValidOptions,
   NewCertificate,
+  NewPreparedCertificate,
   Page,
   PageRequest,
 } from '../../ca/store-port.js';
 import {
+  bytesFromColumn,
   bytesToColumn,
   integerFromColumn,
   optionalBytesFromColumn,
@@ -19,7 +22,14 @@ import {
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.js';
 import { translated } from '../errors.js';
 import { param, prepare } from '../prepared.js';
-import { blob, failReserveConflict, reserveMany, transitionMany, type ReserveConflict } from './certificates-bulk.js';
+import {
+  blob,
+  failReserveConflict,
+  prepareMany,
+  reserveMany,
+  transitionMany,
+  type ReserveConflict,
+} from './certificates-bulk.js';
 import type { CertificatesTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
 
@@ -113,6 +123,48 @@ export function certificateQueries(db: Kysely<Database>) {
 
 export type CertificateQueries = ReturnType<typeof certificateQueries>;
 
+/**
+ * The TBS of a row: its own column, or, for a certificate recorded with `tbsInDer` (the column
+ * cleared once the DER holding it was stored), the DER's first element (a view, no copy).
+ */
+function tbsOf(row: Row): Uint8Array | null {
+  const tbs = optionalBytesFromColumn(row.tbs_der);
+  if (tbs !== null || row.der === null) return tbs;
+  return tbsInside(bytesFromColumn(row.der));
+}
+
+/** The first element of a certificate's DER (its TBSCertificate), as a view; null when malformed. */
+function tbsInside(der: Uint8Array): Uint8Array | null {
+  try {
+    const top = readTlv(der, 0, der.length);
+    return der.subarray(top.valueStart, readTlv(der, top.valueStart, top.end).end);
+  } catch {
+    return null;
+  }
+}
+
+/** The record `markValidMany` leaves of `signing` (as certificateFromRow would read it back). */
+function validRecord(
+  signing: CertificateRecord,
+  row: { readonly id: string; readonly der: Uint8Array; readonly fingerprint: string },
+  updatedAt: Date,
+  tbsInDer: boolean,
+): CertificateRecord {
+  if (signing.id !== row.id || signing.status !== 'signing') {
+    throw new TypeError('store: markValidMany was given a signing record that does not match its row');
+  }
+  // A copy, as a read-back would give: the caller's buffer may be a view of a shared one.
+  const der = new Uint8Array(row.der);
+  return {
+    ...signing,
+    status: 'valid',
+    der,
+    tbsDer: tbsInDer ? tbsInside(der) : signing.tbsDer,
+    fingerprint: row.fingerprint,
+    updatedAt,
+  };
+}
+
 export function certificateFromRow(row: Row): CertificateRecord {
   return {
     id: row.id,
@@ -121,7 +173,7 @@ export function certificateFromRow(row: Row): CertificateRecord {
     profile: row.profile as ProfileName,
     status: row.status as CertificateStatus,
     subject: row.subject,
-    tbsDer: optionalBytesFromColumn(row.tbs_der),
+    tbsDer: tbsOf(row),
     der: optionalBytesFromColumn(row.der),
     notBefore: optionalTimeFromText(row.not_before),
     notAfter: optionalTimeFromText(row.not_after),
@@ -238,9 +290,14 @@ export class CertificateTable implements CertificateRepository {
     );
   }
 
+  prepareMany(certs: readonly NewPreparedCertificate[]): Promise<CertificateRecord[]> {
+    return translated(() => prepareMany(this.#scope, certs, (cert) => this.#storedConflict(cert)));
+  }
+
   markValidMany(
     rows: readonly { readonly id: string; readonly der: Uint8Array; readonly fingerprint: string }[],
     at: Date,
+    options: MarkValidOptions = {},
   ): Promise<CertificateRecord[]> {
     return translated(() =>
       transitionMany(
@@ -251,6 +308,11 @@ export class CertificateTable implements CertificateRepository {
           to: 'valid',
           columns: ['der', 'fingerprint'],
           values: (r) => [blob(r.der), r.fingerprint],
+          // The DER holds the TBS (the caller checked): keep one copy (certificateFromRow).
+          ...(options.tbsInDer === true && { clear: ['tbs_der'] }),
+          ...(options.signing !== undefined && {
+            result: (r, k, updatedAt) => validRecord(options.signing![k]!, r, updatedAt, options.tbsInDer === true),
+          }),
         },
         at,
         certificateFromRow,

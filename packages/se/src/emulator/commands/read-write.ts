@@ -14,6 +14,7 @@ import {
   writeConfigRequiresEncryption,
 } from '../../atecc/slot-config.js';
 import { BLOCK, decodeAddress, WORD, ZONE, zoneSize, type Zone, type ZoneAddress } from '../../atecc/zones.js';
+import { bytesEqual } from '../../bytes.js';
 import type { ChipState } from '../image.js';
 import {
   badCommand,
@@ -119,14 +120,19 @@ export function writeCommand(command: AteccCommand, context: CommandContext): Ui
     }
   }
   if (encrypted) fail('ERR_SE_PERMISSION_DENIED', 'encrypted writes are not emulated');
+  // The short last block of a slot takes a 32-byte write; the padding past its end is dropped.
+  const current = zoneBytes(state, address);
+  const data = command.data.subarray(0, Math.min(length, current.length - address.offset));
+  // Bytes the zone already holds (zeros over a blank slot, a write repeated after a crash) leave the
+  // chip as it was: nothing to save, so no image write.
+  if (bytesEqual(current.subarray(address.offset, address.offset + data.length), data)) return SUCCESS_OUTPUT;
   const target =
     address.zone === ZONE.CONFIG
       ? state.config
       : address.zone === ZONE.OTP
         ? writableOtp(context)
         : writableSlot(context, address.slot);
-  // The short last block of a slot takes a 32-byte write; the padding past its end is dropped.
-  target.set(command.data.subarray(0, Math.min(length, target.length - address.offset)), address.offset);
+  target.set(data, address.offset);
   context.changed = true;
   return SUCCESS_OUTPUT;
 }

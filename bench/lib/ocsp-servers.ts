@@ -1,0 +1,163 @@
+/**
+ * The two servers of the `ocsp` benchmark, each in a process of its own: `keyline serve` (the real
+ * CLI from dist/, over a data directory) and `openssl ocsp` as a responder; and the CPU time a
+ * process has used (Linux /proc), which a shared machine's load does not inflate.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const KEYLINE_BIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'packages',
+  'keyline',
+  'bin',
+  'keyline.js',
+);
+
+/** A TCP port free on 127.0.0.1 now (for `openssl ocsp -port`, which takes no port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the text once `pattern` appears on the stream (or rejects after `ms` or at exit). */
+function waitFor(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+  what: string,
+  ms = 30_000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${seen}`)), ms);
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString('utf8');
+      const match = pattern.exec(seen);
+      if (match !== null) {
+        clearTimeout(timer);
+        child[stream]!.removeListener('data', onData);
+        // Keep draining: a full pipe would block the server.
+        child[stream]!.resume();
+        resolve(match[1] ?? match[0]);
+      }
+    };
+    child[stream]!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${seen}`));
+    });
+  });
+}
+
+/**
+ * `keyline serve --data <dir> --host 127.0.0.1 --port 0` as an operator runs it (default log level
+ * info, JSON logs on stderr, here read and thrown away), the passphrase of the software keys in the
+ * environment, `nodeArgs` before the script (e.g. `--cpu-prof`). Resolves with the process and its
+ * base URL.
+ */
+export async function startKeyline(
+  dataDir: string,
+  passphrase: string,
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, KEYLINE_PASSPHRASE: passphrase };
+  delete env['KEYLINE_DB'];
+  delete env['KEYLINE_DATA'];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, KEYLINE_BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // Its logs: kept until it listens (to say why, should it not start), then drained unread.
+  let logs = '';
+  const keep = (chunk: Buffer): void => {
+    logs = (logs + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stderr!.on('data', keep);
+  try {
+    const url = await waitFor(child, 'stdout', /listening on (\S+)\n/, 'keyline serve');
+    return { child, url };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${logs}`);
+  } finally {
+    child.stderr!.removeListener('data', keep);
+    child.stderr!.resume();
+  }
+}
+
+/** `openssl ocsp` as a responder over an index.txt, in one process (no `-multi`). */
+export async function startOpenssl(files: {
+  readonly index: string;
+  readonly caCert: string;
+  readonly responderCert: string;
+  readonly responderKey: string;
+}): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(
+    'openssl',
+    [
+      'ocsp',
+      '-index',
+      files.index,
+      '-port',
+      String(port),
+      '-rsigner',
+      files.responderCert,
+      '-rkey',
+      files.responderKey,
+      '-CA',
+      files.caCert,
+      '-nmin',
+      '5',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  await waitFor(child, 'stderr', /waiting for OCSP client connections/, 'openssl ocsp', 10_000);
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) the process has used so far, from /proc; NaN where there is none. */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th
+    // field of the line, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Sends SIGTERM to each child still running and waits for them to exit (SIGKILL after `ms`). */
+export async function stopAll(children: readonly ChildProcess[], ms = 5000): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill();
+        }),
+    ),
+  );
+}

@@ -1,0 +1,156 @@
+import type { Command } from 'commander';
+import { KeylineError, chainDefinitionToJson } from '@keyline/core';
+import { definitionForCa, runFactoryBatch, type FactoryProgress, type FactoryReport } from '../../factory/index.js';
+import { withContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
+import type { CliIo } from '../io.js';
+import { findCa } from '../lookup.js';
+import { parseCaRef } from '../options.js';
+import type { CommandRegistrar } from './index.js';
+
+interface RunFlags {
+  readonly ca: string;
+  readonly productId: string;
+  readonly count: string;
+  readonly se: string;
+  readonly stations?: string;
+  readonly batch?: string;
+  readonly manifest?: string;
+}
+
+function wholeNumber(value: string, flag: string, max: number): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new KeylineError(
+      'ERR_CLI_BAD_OPTION',
+      `${flag} must be a whole number from 1 to ${max}, not "${value.slice(0, 20)}"`,
+    );
+  }
+  return Number(value);
+}
+
+function duration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
+}
+
+/** A one-line progress bar for a terminal, redrawn in place. */
+function progressBar(p: FactoryProgress): string {
+  const finished = Math.min(p.total, p.done + p.skipped + p.quarantined);
+  const width = 30;
+  const filled = p.total === 0 ? width : Math.round((finished / p.total) * width);
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${p.total}` +
+    `  ${p.ratePerSecond.toFixed(1)} chips/s  ETA ${duration(p.etaSeconds)}` +
+    (p.quarantined > 0 ? `  quarantined ${p.quarantined}` : '')
+  );
+}
+
+function reportLines(report: FactoryReport): [string, string | number][] {
+  return [
+    ['batch', report.batchId],
+    ['ca', report.caId],
+    ['total', report.total],
+    ['done', report.done],
+    ['skipped', report.skipped],
+    ['quarantined', report.quarantined],
+    ['revoked', report.revoked],
+    ['duration', `${(report.durationMs / 1000).toFixed(1)} s`],
+    ['rate', `${report.chipsPerSecond.toFixed(1)} chips/s`],
+    ['manifest', report.done + report.skipped > 0 ? report.manifestPath : 'none (nothing provisioned)'],
+  ];
+}
+
+/**
+ * `keyline factory`: the provisioning line (docs/factory.md). `run` provisions (or resumes) a batch
+ * of chips; `definition` prints the chain definition the devices' firmware embeds. Exit 0 when the
+ * batch completes (quarantined chips do not fail it), 1 when nothing could be provisioned or the
+ * batch is refused, 2 bad usage.
+ */
+export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, setExitCode) => {
+  const factory = program
+    .command('factory')
+    .description('the provisioning line: personalise secure elements in batches');
+
+  factory
+    .command('run')
+    .description('provision a batch of chips: key in the chip, certificate issued and written, locked, checked')
+    .requiredOption('--ca <issuing-ca-id>', 'the issuing CA (id or label); its certificate goes into every chip')
+    .requiredOption('--product-id <hex>', 'the product id of the devices (KECP 6.4)')
+    .requiredOption('--count <n>', 'chips in the batch')
+    .requiredOption('--se <source>', 'emulator:<tray-dir> or pkcs11:<uri> (each matching token is one chip)')
+    .option('--stations <k>', 'chips worked on at once (default 4)')
+    .option('--batch <id>', 'batch id (default: derived from the CA, product, source and count); the same id resumes')
+    .option('--manifest <file>', 'where the signed manifest goes (default <data>/manifests/<batch>.jsonl)')
+    .action(async (flags: RunFlags, command: Command) => {
+      const caRef = parseCaRef(flags.ca, '--ca');
+      const count = wholeNumber(flags.count, '--count', 10_000_000);
+      const stations = flags.stations === undefined ? undefined : wholeNumber(flags.stations, '--stations', 64);
+      await withContext(command, io, async (ctx) => {
+        const ca = await findCa(ctx.store, caRef);
+        const json = ctx.out.json;
+        let drawn = false;
+        const report = await runFactoryBatch(
+          {
+            ca: ctx.ca(),
+            store: ctx.store,
+            keys: ctx.keys(),
+            clock: ctx.clock,
+            random: ctx.random,
+            actor: ctx.actor,
+            dataDir: ctx.location.dataDir,
+          },
+          {
+            caId: ca.id,
+            productId: flags.productId,
+            count,
+            se: flags.se,
+            ...(stations !== undefined && { stations }),
+            ...(flags.batch !== undefined && { batchId: flags.batch }),
+            ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
+            onProgress: (p) => {
+              if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
+              else if (io.isTty) {
+                process.stderr.write(`\r${progressBar(p)}`);
+                drawn = true;
+              }
+            },
+          },
+        );
+        if (drawn) process.stderr.write('\n');
+        if (json) io.out(JSON.stringify({ type: 'report', ...report }));
+        else {
+          ctx.out.fields(reportLines(report));
+          for (const q of report.quarantine) ctx.out.line(`quarantined ${q.chipSerial}: ${q.code}: ${q.reason}`);
+        }
+        setExitCode(report.done + report.skipped > 0 ? ExitCode.OK : ExitCode.NEGATIVE);
+      });
+    });
+
+  factory
+    .command('definition')
+    .description("print the chain definition (JSON) the devices' firmware embeds to rebuild their chain")
+    .requiredOption('--ca <issuing-ca-id>', 'the issuing CA (id or label)')
+    .option('--product-id <id>', "the devices' product id (default: the CA's)")
+    .option('--out <file>', 'write it to a file instead of stdout')
+    .action(async (flags: { ca: string; productId?: string; out?: string }, command: Command) => {
+      const caRef = parseCaRef(flags.ca, '--ca');
+      if (flags.out !== undefined) checkOutputPath(flags.out);
+      await withContext(command, io, async (ctx) => {
+        const ca = await findCa(ctx.store, caRef);
+        const json = chainDefinitionToJson(
+          await definitionForCa(ctx.store, ca.id, flags.productId === undefined ? {} : { productId: flags.productId }),
+        );
+        if (flags.out !== undefined) {
+          writeOutputFile(flags.out, json);
+          ctx.out.note(`chain definition of CA ${ca.label} written to ${flags.out}`);
+        } else io.out(json.trimEnd());
+      });
+      setExitCode(ExitCode.OK);
+    });
+};

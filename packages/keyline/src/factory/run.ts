@@ -1,0 +1,602 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve, join } from 'node:path';
+import { fail, isKeylineError, type Clock, type CrlReason, type RandomSource } from '@keyline/core';
+import type { SecureElement } from '@keyline/se';
+import type { CertificateAuthority } from '../ca/authority.js';
+import { CLI_ACTOR, type Actor, type KeyProvider } from '../ca/service-port.js';
+import type { FactoryBatchRecord, FactoryChipRecord, FactoryChipUpdate, Store } from '../ca/store-port.js';
+import { prepareBatchChain, type BatchChain } from './chain.js';
+import { openChipSource, type ChipSource } from './elements.js';
+import { isFinal, requestIdFor, transition } from './journal.js';
+import { chainDefinitionPath, writeBatchManifest, writeChainDefinition } from './manifest-output.js';
+import {
+  checkOptions,
+  type CheckedOptions,
+  type FactoryReport,
+  type FactoryRunOptions,
+  type QuarantinedChip,
+} from './options.js';
+import {
+  ChipFailure,
+  checkChip,
+  describeFailure,
+  makeIdentityKey,
+  slotImages,
+  writeAndLock,
+  type IssuedFacts,
+} from './station.js';
+
+/** Where a test may stop the line (throw from `crashAt`) to simulate a crash between two effects. */
+export type FactoryCrashPoint =
+  | 'after-claim'
+  | 'after-key'
+  | 'after-key-journal'
+  | 'before-issue'
+  | 'after-issue'
+  | 'after-issued-journal'
+  | 'after-write'
+  | 'after-lock'
+  | 'after-check'
+  | 'after-done-journal'
+  | 'before-manifest';
+
+/** What the line works with (the CLI builds it from its context). */
+export interface FactoryDeps {
+  /** The CA core: device certificates go through its `issueDevices` (template path, linted). */
+  readonly ca: CertificateAuthority;
+  readonly store: Store;
+  /** Opens the issuing CA's key, which signs the manifest. */
+  readonly keys: KeyProvider;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Who runs the line (the audit log records it); default the CLI. */
+  readonly actor?: Actor;
+  /** The data directory: the default manifest goes to `<dataDir>/manifests/<batch>.jsonl`. */
+  readonly dataDir?: string;
+  /** The CA's public URL, when it issues with CRL and OCSP pointers (as AuthorityOptions.publicUrl). */
+  readonly publicUrl?: string;
+  /** How long to wait for a chip that does not answer before quarantining it (default 5 s). */
+  readonly elementTimeoutMs?: number;
+  /** Chips per chunk: per journal transaction and per `issueDevices` call (default 256). */
+  readonly chunkSize?: number;
+  /** Tests: called at each crash point; throwing there stops the line as a crash would. */
+  readonly crashAt?: (point: FactoryCrashPoint, chipSerial: string | null) => void;
+}
+
+const DEFAULT_CHUNK = 256;
+/** Checked chips journalled done together. */
+const DONE_GROUP = 16;
+/** Generous: a durable emulator write waits for an fsync, which a loaded disk can stretch. */
+const DEFAULT_ELEMENT_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs `fn` over `items` with at most `limit` at once; results in input order. After a failure no
+ * new item starts, and the failure is thrown only when the items already started have ended, so
+ * nothing of this run still touches a chip when the caller (or a resumed run) goes on.
+ */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failure === undefined) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+  return out;
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a !== null && b !== null && a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** The default batch id: the CA, product, element source and count, so re-running the same command resumes. */
+export function deriveBatchId(caLabel: string, productId: string, source: string, count: number): string {
+  const hash = createHash('sha256').update(`${caLabel}\n${productId}\n${source}\n${count}`).digest('hex');
+  const stem = `${caLabel}-${productId}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50);
+  return `${stem}-${hash.slice(0, 10)}`;
+}
+
+/** Whether a process of this host with that pid is alive (signal 0 checks without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What a chip's phase-A step decided. */
+type Prepared =
+  | { readonly kind: 'issue'; readonly chip: FactoryChipRecord; readonly update?: FactoryChipUpdate }
+  | { readonly kind: 'finish'; readonly chip: FactoryChipRecord; readonly update?: FactoryChipUpdate }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'final' }
+  | { readonly kind: 'quarantine'; readonly chip: FactoryChipRecord; readonly code: string; readonly reason: string };
+
+/**
+ * One run of one batch: the chips in chunks, each chunk in three phases. A: every chip (K stations
+ * at once) is brought to a known state: a fresh chip gets its identity key, a resumed one is checked
+ * against its journal entry. B: the chunk's keys are issued certificates in one `issueDevices` call.
+ * C: every chip (K stations) is written, locked and checked. Journal updates are applied per phase
+ * in one transaction each; every update is written before the effect that depends on it.
+ */
+class Line {
+  done = 0;
+  skipped = 0;
+  private readonly revoked = new Set<string>();
+  private readonly actor: Actor;
+
+  constructor(
+    private readonly deps: FactoryDeps,
+    private readonly chain: BatchChain,
+    private readonly source: ChipSource,
+    private readonly batch: FactoryBatchRecord,
+    private readonly options: CheckedOptions,
+  ) {
+    this.actor = deps.actor ?? CLI_ACTOR;
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  private crash(point: FactoryCrashPoint, chipSerial: string | null = null): void {
+    this.deps.crashAt?.(point, chipSerial);
+  }
+
+  /** Revocations the journal decided on but a crash kept from being made; the revoked serials. */
+  async finishRevocations(): Promise<void> {
+    for (const r of await this.deps.store.factory.listRevocations(this.batch.id)) {
+      this.revoked.add(r.certSerial);
+      if (r.revokedAt === null) await this.revokeNow(r.certSerial, r.reason);
+    }
+  }
+
+  private async revokeNow(certSerial: string, reason: CrlReason): Promise<void> {
+    try {
+      await this.deps.ca.revoke({ caId: this.chain.ca.id, serialHex: certSerial, reason }, this.actor);
+    } catch (error) {
+      // Revoked already (a crash after the CA's commit), or never valid (a failed record is listed
+      // as revoked by recovery): either way nothing valid is left.
+      if (!isKeylineError(error, 'ERR_CA_ALREADY_REVOKED') && !isKeylineError(error, 'ERR_CA_CERTIFICATE_NOT_FOUND')) {
+        throw error;
+      }
+    }
+    await this.deps.store.factory.markRevoked(this.batch.id, certSerial, this.now());
+  }
+
+  /** Journals, then makes, the revocation of certificates the line gives up on. */
+  private async revoke(
+    rows: readonly { chipSerial: string; certSerial: string; reason: CrlReason; why: string }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const at = this.now();
+    await this.deps.store.factory.addRevocations(rows.map((r) => ({ ...r, batchId: this.batch.id, createdAt: at })));
+    for (const r of rows) {
+      this.revoked.add(r.certSerial);
+      await this.revokeNow(r.certSerial, r.reason);
+    }
+  }
+
+  private async withElement<T>(chipSerial: string, fn: (element: SecureElement) => Promise<T>): Promise<T> {
+    const element = await this.source.open(chipSerial);
+    try {
+      return await fn(element);
+    } finally {
+      await element.close().catch(() => undefined);
+    }
+  }
+
+  /** The valid certificate the CA issued under a chip's current request id, if any. */
+  private async certificateOfRequest(chip: FactoryChipRecord) {
+    if (chip.requestId === null) return undefined;
+    const record = await this.deps.store.certificates.getByRequestId(this.chain.ca.id, chip.requestId);
+    return record?.status === 'valid' && record.der !== null ? record : undefined;
+  }
+
+  private async certificateDer(certSerial: string): Promise<Uint8Array> {
+    const record = await this.deps.store.certificates.getBySerial(this.chain.ca.id, certSerial);
+    if (record?.der == null)
+      fail('ERR_FACTORY_JOURNAL_STATE', `the journal names certificate ${certSerial}, which the CA has not issued`);
+    return record.der;
+  }
+
+  /** A new attempt: a new key in the chip (only before the lock), the journal told after. */
+  private async newAttempt(element: SecureElement, chip: FactoryChipRecord): Promise<Prepared> {
+    const publicKey = await makeIdentityKey(element);
+    this.crash('after-key', chip.chipSerial);
+    const attempt = chip.attempt + 1;
+    const update = transition(chip.chipSerial, chip.state, 'key-made', {
+      attempt,
+      publicKey,
+      requestId: requestIdFor(this.batch.id, chip.chipSerial, attempt),
+      certSerial: null,
+    });
+    return { kind: 'issue', chip: { ...chip, ...update }, update };
+  }
+
+  /** Phase A for one chip: where its journal entry and the chip say it stands. */
+  private async prepare(chip: FactoryChipRecord): Promise<Prepared> {
+    if (chip.state === 'quarantined') return { kind: 'final' };
+    try {
+      return await this.withElement(chip.chipSerial, async (element) => {
+        switch (chip.state) {
+          case 'claimed':
+            return this.newAttempt(element, chip);
+          case 'key-made': {
+            // Resumed: the key recorded is the chip's unless a crash came between a new key and its journal entry.
+            if ((await element.info()).dataLocked)
+              throw new ChipFailure('ERR_FACTORY_CHIP_NOT_BLANK', 'locked before its certificate was issued');
+            if (sameBytes(await element.getPublicKey(0), chip.publicKey)) return { kind: 'issue', chip };
+            return this.newAttempt(element, chip);
+          }
+          case 'issuing': {
+            const record = await this.certificateOfRequest(chip);
+            if (record !== undefined && !this.revoked.has(record.serialHex)) {
+              if (!(await element.info()).dataLocked && sameBytes(await element.getPublicKey(0), chip.publicKey)) {
+                const update = transition(chip.chipSerial, 'issuing', 'issued', { certSerial: record.serialHex });
+                return { kind: 'finish', chip: { ...chip, ...update }, update };
+              }
+              await this.revoke([
+                {
+                  chipSerial: chip.chipSerial,
+                  certSerial: record.serialHex,
+                  reason: 'superseded',
+                  why: 'the key was made again before the lock',
+                },
+              ]);
+            }
+            // Not issued (the CA failed it, or recovery did): a new key, so a new derived serial.
+            return this.newAttempt(element, chip);
+          }
+          case 'issued':
+          case 'locked': {
+            const certSerial = chip.certSerial!;
+            const info = await element.info();
+            if (info.dataLocked) {
+              if (this.revoked.has(certSerial))
+                throw new ChipFailure('ERR_FACTORY_KEY_MISMATCH', 'locked with a revoked certificate');
+              return { kind: 'finish', chip };
+            }
+            if (!this.revoked.has(certSerial) && sameBytes(await element.getPublicKey(0), chip.publicKey)) {
+              return { kind: 'finish', chip };
+            }
+            if (!this.revoked.has(certSerial)) {
+              await this.revoke([
+                {
+                  chipSerial: chip.chipSerial,
+                  certSerial,
+                  reason: 'superseded',
+                  why: 'the key was made again before the lock',
+                },
+              ]);
+            }
+            return this.newAttempt(element, chip);
+          }
+          case 'done': {
+            // Finished by an earlier run: checked again (locked, answers the challenge, rebuilds byte-exact).
+            await checkChip(
+              element,
+              this.chain,
+              await this.certificateDer(chip.certSerial!),
+              chip.publicKey!,
+              this.deps.random,
+            );
+            return { kind: 'skipped' };
+          }
+          default:
+            return { kind: 'final' };
+        }
+      });
+    } catch (error) {
+      const { code, reason } = describeFailure(error);
+      return { kind: 'quarantine', chip, code, reason };
+    }
+  }
+
+  /** Journals the quarantine of chips, then revokes what was issued for them. */
+  private async quarantine(items: readonly { chip: FactoryChipRecord; code: string; reason: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    const toRevoke: { chipSerial: string; certSerial: string; reason: CrlReason; why: string }[] = [];
+    for (const { chip } of items) {
+      let serial = chip.certSerial;
+      if (serial === null && chip.state === 'issuing')
+        serial = (await this.certificateOfRequest(chip))?.serialHex ?? null;
+      if (serial !== null && !this.revoked.has(serial)) {
+        toRevoke.push({
+          chipSerial: chip.chipSerial,
+          certSerial: serial,
+          reason: 'cessationOfOperation',
+          why: 'the chip was quarantined',
+        });
+      }
+    }
+    const at = this.now();
+    await this.deps.store.transaction(async (tx) => {
+      await tx.factory.updateChips(
+        this.batch.id,
+        items.map(({ chip, code, reason }) => transition(chip.chipSerial, chip.state, 'quarantined', { code, reason })),
+        at,
+      );
+      if (toRevoke.length > 0) {
+        await tx.factory.addRevocations(toRevoke.map((r) => ({ ...r, batchId: this.batch.id, createdAt: at })));
+      }
+    });
+    for (const r of toRevoke) {
+      this.revoked.add(r.certSerial);
+      await this.revokeNow(r.certSerial, r.reason);
+    }
+  }
+
+  private async apply(updates: readonly (FactoryChipUpdate | undefined)[]): Promise<void> {
+    const list = updates.filter((u): u is FactoryChipUpdate => u !== undefined);
+    if (list.length > 0) await this.deps.store.factory.updateChips(this.batch.id, list, this.now());
+  }
+
+  /** One chunk through the three phases. */
+  async chunk(chips: readonly FactoryChipRecord[]): Promise<void> {
+    const stations = this.options.stations;
+    // Phase A: keys.
+    const prepared = await mapLimit(chips, stations, (chip) => this.prepare(chip));
+    await this.apply(prepared.map((p) => (p.kind === 'issue' || p.kind === 'finish' ? p.update : undefined)));
+    for (const p of prepared)
+      if (p.kind === 'issue' && p.update !== undefined) this.crash('after-key-journal', p.chip.chipSerial);
+    this.skipped += prepared.filter((p) => p.kind === 'skipped').length;
+    await this.quarantine(prepared.flatMap((p) => (p.kind === 'quarantine' ? [p] : [])));
+
+    // Phase B: certificates, one issueDevices call for the chunk.
+    const toIssue = prepared.flatMap((p) => (p.kind === 'issue' ? [p.chip] : []));
+    const finish: { chip: FactoryChipRecord; der?: Uint8Array; fresh?: boolean; facts?: IssuedFacts }[] =
+      prepared.flatMap((p) => (p.kind === 'finish' ? [{ chip: p.chip }] : []));
+    if (toIssue.length > 0) {
+      await this.apply(toIssue.map((chip) => transition(chip.chipSerial, 'key-made', 'issuing')));
+      this.crash('before-issue');
+      const results = await this.deps.ca.issueDevices(
+        {
+          caId: this.chain.ca.id,
+          devices: toIssue.map((chip) => ({
+            chipSerial: new Uint8Array(Buffer.from(chip.chipSerial, 'hex')),
+            publicKey: chip.publicKey!,
+            productId: this.options.productId,
+            requestId: chip.requestId!,
+            compressible: true,
+          })),
+        },
+        this.actor,
+        { lint: 'template' },
+      );
+      this.crash('after-issue');
+      const issued = toIssue.map((chip, k) => {
+        const record = results[k]!.record;
+        const update = transition(chip.chipSerial, 'issuing', 'issued', { certSerial: record.serialHex });
+        const facts: IssuedFacts = {
+          publicKey: chip.publicKey!,
+          chipSerial: chip.chipSerial,
+          notBefore: record.notBefore!,
+          notAfter: record.notAfter!,
+        };
+        return { chip: { ...chip, ...update }, update, der: record.der!, facts };
+      });
+      await this.apply(issued.map((i) => i.update));
+      this.crash('after-issued-journal');
+      finish.push(...issued.map(({ chip, der, facts }) => ({ chip, der, facts, fresh: true })));
+    }
+
+    // Phase C: write, lock, check. Checked chips are journalled done in small groups as they finish,
+    // so a crash loses little checking work.
+    let pending: FactoryChipUpdate[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const group = pending;
+      pending = [];
+      flushing = flushing.then(() => this.apply(group));
+      return flushing;
+    };
+    const outcomes = await mapLimit(finish, stations, async ({ chip, der, fresh, facts }) => {
+      let failure: { code: string; reason: string } | undefined;
+      try {
+        const certificateDer = der ?? (await this.certificateDer(chip.certSerial!));
+        const images = slotImages(this.chain, certificateDer, facts);
+        await this.withElement(chip.chipSerial, async (element) => {
+          await writeAndLock(element, images, {
+            knownUnlocked: fresh === true,
+            afterWrite: () => this.crash('after-write', chip.chipSerial),
+          });
+          this.crash('after-lock', chip.chipSerial);
+          await checkChip(element, this.chain, certificateDer, chip.publicKey!, this.deps.random);
+        });
+        this.crash('after-check', chip.chipSerial);
+      } catch (error) {
+        failure = describeFailure(error);
+      }
+      if (failure !== undefined) return { chip, ok: false as const, ...failure };
+      pending.push(transition(chip.chipSerial, chip.state, 'done'));
+      if (pending.length >= DONE_GROUP) await flush();
+      return { chip, ok: true as const };
+    });
+    await flush();
+    this.done += outcomes.filter((o) => o.ok).length;
+    this.crash('after-done-journal');
+    await this.quarantine(outcomes.flatMap((o) => (o.ok ? [] : [{ chip: o.chip, code: o.code, reason: o.reason }])));
+  }
+}
+
+/** Takes the batch for this process; refuses while another live process holds it. */
+async function takeBatch(store: Store, batch: FactoryBatchRecord, owner: string, at: Date): Promise<void> {
+  let current = batch.owner;
+  if (current !== null) {
+    const [host, pid] = current.split(':');
+    const alive = host === hostname() && Number(pid) !== process.pid ? processAlive(Number(pid)) : host !== hostname();
+    if (alive) fail('ERR_FACTORY_BATCH_BUSY', `batch ${batch.id} is being run by ${current}`);
+  }
+  if (!(await store.factory.claimBatch(batch.id, owner, current, at))) {
+    current = (await store.factory.getBatch(batch.id))?.owner ?? null;
+    fail('ERR_FACTORY_BATCH_BUSY', `batch ${batch.id} was taken by ${current ?? 'another process'}`);
+  }
+}
+
+/** Claims chips for a batch that has fewer than `count`: the batch's own, then fresh ones in serial order. */
+async function claimChips(store: Store, batch: FactoryBatchRecord, source: ChipSource, at: Date): Promise<number> {
+  const have = Object.values(await store.factory.countStates(batch.id)).reduce((a, b) => a + (b ?? 0), 0);
+  if (have >= batch.count) return have;
+  const serials = await source.serials();
+  const taken = new Set((await store.factory.findChips(serials)).map((c) => c.chipSerial));
+  const fresh = serials.filter((s) => !taken.has(s)).slice(0, batch.count - have);
+  await store.factory.addChips(
+    batch.id,
+    fresh.map((chipSerial, i) => ({ chipSerial, position: have + i })),
+    at,
+  );
+  return have + fresh.length;
+}
+
+/**
+ * Runs (or resumes) a provisioning batch (DESIGN.md "Factory", docs/factory.md): for each chip,
+ * its serial → the journal → the identity key made in slot 0 → the IDevID issued through the CA
+ * core (`issueDevices`, template path, compressible) → the compressed device and signer
+ * certificates written to slot 8 and the signer key to slot 9 → the data zone locked → a challenge
+ * signed by the chip and checked against the new certificate, and the chain rebuilt from the chip
+ * compared with the record → done. Chips that fail are quarantined (their certificates revoked) and
+ * the batch goes on. When every chip is done or quarantined, the signed manifest is written from the
+ * journal (atomically) with the chain definition beside it.
+ *
+ * Running the same batch again resumes it: done chips are checked again and skipped, half-finished
+ * ones completed; a key made again before the lock revokes the previous certificate. Refusals:
+ * ERR_FACTORY_* (bad options, a CA that cannot provision, a batch of other parameters or held by a
+ * live process), the CA's errors when it refuses the batch.
+ */
+export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOptions): Promise<FactoryReport> {
+  const opts = checkOptions(options);
+  const clock = deps.clock;
+  const started = clock.now().getTime();
+  const chain = await prepareBatchChain(deps.store, opts.caId, opts.productId, deps.publicUrl);
+  const source = await openChipSource(opts.se, {
+    persistence: opts.persistence,
+    timing: opts.timing,
+    timeoutMs: deps.elementTimeoutMs ?? DEFAULT_ELEMENT_TIMEOUT_MS,
+  });
+  try {
+    const batchId = opts.batchId ?? deriveBatchId(chain.ca.label, opts.productId, source.description, opts.count);
+    let batch = await deps.store.factory.getBatch(batchId);
+    if (batch === undefined) {
+      batch = await deps.store.factory.createBatch({
+        id: batchId,
+        caId: chain.ca.id,
+        productId: opts.productId,
+        count: opts.count,
+        source: source.description,
+        status: 'open',
+        owner: null,
+        manifestPath: null,
+        createdAt: clock.now(),
+      });
+    } else if (
+      batch.caId !== chain.ca.id ||
+      batch.productId !== opts.productId ||
+      batch.count !== opts.count ||
+      batch.source !== source.description
+    ) {
+      fail('ERR_FACTORY_BATCH_MISMATCH', undefined, { batchId });
+    }
+    const owner = `${hostname()}:${process.pid}:${Buffer.from(deps.random.bytes(6)).toString('hex')}`;
+    await takeBatch(deps.store, batch, owner, clock.now());
+    try {
+      const total = await claimChips(deps.store, batch, source, clock.now());
+      deps.crashAt?.('after-claim', null);
+      if (total === 0) fail('ERR_FACTORY_NO_CHIPS', `the element source ${source.description} has no unclaimed chip`);
+      const line = new Line(deps, chain, source, batch, opts);
+      await line.finishRevocations();
+      // A crash inside an issuance cycle leaves its records `signing`: recovery fails them (listed as
+      // revoked) before their chips are given new keys.
+      if (((await deps.store.factory.countStates(batch.id)).issuing ?? 0) > 0) {
+        await deps.ca.recover(deps.actor ?? CLI_ACTOR);
+      }
+      const chunkSize = deps.chunkSize ?? DEFAULT_CHUNK;
+      const progress = async (): Promise<void> => {
+        if (options.onProgress === undefined) return;
+        const states = await deps.store.factory.countStates(batch.id);
+        const seconds = Math.max(1e-3, (clock.now().getTime() - started) / 1000);
+        const rate = line.done / seconds;
+        const remaining = total - (states.done ?? 0) - (states.quarantined ?? 0);
+        options.onProgress({
+          done: line.done,
+          skipped: line.skipped,
+          quarantined: states.quarantined ?? 0,
+          total,
+          ratePerSecond: rate,
+          etaSeconds: remaining <= 0 ? 0 : rate > 0 ? remaining / rate : null,
+        });
+      };
+      for (let after = -1; ;) {
+        const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
+        if (chips.length === 0) break;
+        after = chips[chips.length - 1]!.position;
+        if (chips.every((c) => c.state === 'quarantined')) continue;
+        await line.chunk(chips);
+        await progress();
+      }
+      await source.close();
+
+      const states = await deps.store.factory.countStates(batch.id);
+      const unfinished = Object.entries(states).filter(([state, n]) => !isFinal(state as never) && (n ?? 0) > 0);
+      if (unfinished.length > 0) fail('ERR_FACTORY_JOURNAL_STATE', `chips left unfinished: ${JSON.stringify(states)}`);
+      const manifestPath = resolve(
+        opts.manifestPath ??
+          (deps.dataDir !== undefined ? join(deps.dataDir, 'manifests', `${batchId}.jsonl`) : `${batchId}.jsonl`),
+      );
+      deps.crashAt?.('before-manifest', null);
+      if ((states.done ?? 0) > 0) {
+        await writeChainDefinition(chain, chainDefinitionPath(manifestPath));
+        await writeBatchManifest({
+          store: deps.store,
+          batchId,
+          chain,
+          productId: opts.productId,
+          signer: await deps.keys.open(chain.ca.keyUri),
+          path: manifestPath,
+          createdAt: clock.now(),
+        });
+        await deps.store.factory.completeBatch(batchId, manifestPath, clock.now());
+      }
+      const quarantine: QuarantinedChip[] = [];
+      for (let a = -1; ;) {
+        const page = await deps.store.factory.listChips(batch.id, a, 1000);
+        if (page.length === 0) break;
+        a = page[page.length - 1]!.position;
+        for (const c of page) {
+          if (c.state === 'quarantined')
+            quarantine.push({ chipSerial: c.chipSerial, reason: c.reason ?? '', code: c.code ?? '' });
+        }
+      }
+      const revocations = await deps.store.factory.listRevocations(batch.id);
+      const durationMs = clock.now().getTime() - started;
+      return {
+        batchId,
+        caId: chain.ca.id,
+        total,
+        done: line.done,
+        skipped: line.skipped,
+        quarantined: states.quarantined ?? 0,
+        revoked: revocations.filter((r) => r.revokedAt !== null).length,
+        durationMs,
+        chipsPerSecond: durationMs > 0 ? (line.done * 1000) / durationMs : 0,
+        manifestPath,
+        quarantine,
+      };
+    } finally {
+      await deps.store.factory.claimBatch(batch.id, null, owner, clock.now()).catch(() => undefined);
+    }
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+}
