@@ -65,6 +65,7 @@ try {
         kills: result.kills,
         runs: result.runs.length,
         killsByKind: result.byKind,
+        killsBeforeCompletion: result.killsBeforeCompletion,
         killMoments: killed.map((r) => ({ plan: r.plan, atMs: r.atMs, chipChanges: r.events, after: r.after })),
         completion: result.completion,
         rerun: result.rerun,

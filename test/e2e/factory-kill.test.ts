@@ -38,7 +38,8 @@ describe('the factory line survives SIGKILL at random moments', () => {
       `kills ${result.kills}, runs ${result.runs.length}, chips ${outcome.chips}, valid ${outcome.validCertificates}, ` +
         `revoked ${outcome.revokedCertificates}, never signed ${outcome.unsignedRecords}, manifest entries ` +
         `${outcome.manifestEntries}, kills by kind ${JSON.stringify(result.byKind)}, before completion ` +
-        `${result.killsBeforeCompletion}, ${result.wallMs} ms`,
+        `${result.killsBeforeCompletion}, ${result.wallMs} ms; the CA's records by status ` +
+        JSON.stringify(result.runs[result.runs.length - 1]!.after.certificates),
     );
 
     expect(outcome.violations, `seed ${SEED}`).toEqual([]);

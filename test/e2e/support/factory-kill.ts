@@ -349,8 +349,6 @@ export type KillPlan =
   | { readonly kind: 'keys'; readonly events: number; readonly afterMs: number }
   /** After the run's last key of phase A, a delay: inside the CA's issuance of the chunk. */
   | { readonly kind: 'issuance'; readonly events: number; readonly afterMs: number }
-  /** After the run's last expected chip change, a delay of up to 150 ms: the batch's finish. */
-  | { readonly kind: 'finish'; readonly events: number; readonly afterMs: number }
   /**
    * Every chip is locked already: after the line reports `chips` chips finished in this run (its
    * progress lines, one per chunk of 256: re-checked chips count), a delay of up to 150 ms.
@@ -470,9 +468,9 @@ async function startRun(
  *   - `tail`, once every chip is locked: after the line reports a uniform number of chips finished in
  *     this run (re-checked ones included; one progress line per chunk), plus up to 150 ms: inside the
  *     re-checks, the journal's `done` updates, the manifest.
- * After those, one more run is aimed at the batch's finish (`finish`: after its last expected chip
- * change plus up to 150 ms: the last checks, the journal's `done` updates, the manifest, the batch's
- * completion); it counts only if it lands. A run that ends on its own before its kill is recorded and
+ * After those, one more run is aimed at the batch's finish (`tail` after the progress line that reports
+ * every chip finished, plus up to 150 ms: the manifest, the batch's completion); it counts only if it
+ * lands. A run that ends on its own before its kill is recorded and
  * not counted.
  */
 export async function runWithKills(deployment: KillDeployment, options: KillRunOptions): Promise<KillRunResult> {
@@ -571,18 +569,9 @@ export async function runWithKills(deployment: KillDeployment, options: KillRunO
     }
   }
   if (killsBeforeCompletion === undefined) {
-    // One more, not counted unless it lands: after the last chip change, within 150 ms, where the line
-    // finishes its checks, journals the chips done, writes the manifest and completes the batch.
-    const state = (name: string): number => after.chips[name] ?? 0;
-    const unlocked = deployment.chips - after.lockedChips;
-    const needKeys = deployment.chips - state('issued') - state('locked') - state('done') - state('quarantined');
-    const events = Math.round(
-      needKeys * cal.eventsPerChip + (unlocked - needKeys) * (cal.eventsPerChip - cal.keyEventsPerChip),
-    );
-    const plan: KillPlan =
-      events > 0
-        ? { kind: 'finish', events, afterMs: random() * 150 }
-        : { kind: 'tail', chips: deployment.chips, afterMs: random() * 150 };
+    // One more, not counted unless it lands: after the line's last progress line (all chips finished)
+    // plus up to 150 ms, where it writes the manifest and completes the batch.
+    const plan: KillPlan = { kind: 'tail', chips: deployment.chips, afterMs: random() * 150 };
     const record = await startRun(deployment, options, plan);
     const counts = storeCounts(deployment, options.batchId);
     after = { ...counts, lockedChips: await lockedChips(deployment.trayDir, deployment.chips, counts.chips) };
