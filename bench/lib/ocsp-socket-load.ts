@@ -2,7 +2,7 @@
  * OCSP load generator over raw TCP sockets, run as a child process (`child_process.fork`) so that
  * its work does not share the event loop of the server it measures.
  *
- * Why not `http.Agent` (bench/lib/ocsp-load.ts): Node's HTTP client costs tens of microseconds per
+ * Why not `http.Agent` (the generator this replaced): Node's HTTP client costs tens of microseconds per
  * request, and much more per new connection; on a 2-CPU machine the generator then saturates before
  * either server does, and the figures measure the generator. This one writes each HTTP/1.1 request
  * as pre-built bytes and reads only the status line, `Content-Length` and `Connection` of the
