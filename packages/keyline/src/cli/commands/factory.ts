@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { KeylineError, chainDefinitionToJson } from '@keyline/core';
+import { createCertificateAuthority, type CertificateAuthority } from '../../ca/index.js';
 import { definitionForCa, runFactoryBatch, type FactoryProgress, type FactoryReport } from '../../factory/index.js';
-import { withContext } from '../context.js';
+import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
+import { withContext, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';
@@ -17,6 +19,36 @@ interface RunFlags {
   readonly stations?: string;
   readonly batch?: string;
   readonly manifest?: string;
+  readonly publicUrl?: string;
+}
+
+/** `--public-url` as the CA core takes it (http or https, no trailing slash), or ERR_CLI_BAD_OPTION. */
+function parsePublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = value.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url) || url.length > 200) {
+    throw new KeylineError('ERR_CLI_BAD_OPTION', `--public-url must be an http(s) URL, not "${value.slice(0, 60)}"`);
+  }
+  return url;
+}
+
+/**
+ * The CA service the line issues through: the context's, or with `--public-url` one that writes
+ * the CRL and OCSP locations under that URL into every device certificate (as `keyline serve
+ * --public-url` does for certificates issued through the server).
+ */
+function authorityFor(ctx: CliContext, publicUrl: string | undefined): { ca: CertificateAuthority; own: boolean } {
+  if (publicUrl === undefined) return { ca: ctx.ca(), own: false };
+  const keys = ctx.keys();
+  const ca = createCertificateAuthority({
+    store: ctx.store,
+    keys,
+    clock: ctx.clock,
+    random: ctx.random,
+    audit: cliAuditAppender(() => keys.open(AUDIT_KEY_URI)),
+    options: { publicUrl },
+  });
+  return { ca, own: true };
 }
 
 function wholeNumber(value: string, flag: string, max: number): number {
@@ -87,41 +119,53 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
     .option('--stations <k>', 'chips worked on at once (default 4)')
     .option('--batch <id>', 'batch id (default: derived from the CA, product, source and count); the same id resumes')
     .option('--manifest <file>', 'where the signed manifest goes (default <data>/manifests/<batch>.jsonl)')
+    .option(
+      '--public-url <url>',
+      "the server's public base URL: device certificates point to <url>/crl/<ca-id>.crl and <url>/ocsp/<ca-id>",
+    )
     .action(async (flags: RunFlags, command: Command) => {
       const caRef = parseCaRef(flags.ca, '--ca');
+      const publicUrl = parsePublicUrl(flags.publicUrl);
       const count = wholeNumber(flags.count, '--count', 10_000_000);
       const stations = flags.stations === undefined ? undefined : wholeNumber(flags.stations, '--stations', 64);
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
         const json = ctx.out.json;
         let drawn = false;
-        const report = await runFactoryBatch(
-          {
-            ca: ctx.ca(),
-            store: ctx.store,
-            keys: ctx.keys(),
-            clock: ctx.clock,
-            random: ctx.random,
-            actor: ctx.actor,
-            dataDir: ctx.location.dataDir,
-          },
-          {
-            caId: ca.id,
-            productId: flags.productId,
-            count,
-            se: flags.se,
-            ...(stations !== undefined && { stations }),
-            ...(flags.batch !== undefined && { batchId: flags.batch }),
-            ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
-            onProgress: (p) => {
-              if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
-              else if (io.isTty) {
-                process.stderr.write(`\r${progressBar(p)}`);
-                drawn = true;
-              }
+        const authority = authorityFor(ctx, publicUrl);
+        let report: FactoryReport;
+        try {
+          report = await runFactoryBatch(
+            {
+              ca: authority.ca,
+              ...(publicUrl !== undefined && { publicUrl }),
+              store: ctx.store,
+              keys: ctx.keys(),
+              clock: ctx.clock,
+              random: ctx.random,
+              actor: ctx.actor,
+              dataDir: ctx.location.dataDir,
             },
-          },
-        );
+            {
+              caId: ca.id,
+              productId: flags.productId,
+              count,
+              se: flags.se,
+              ...(stations !== undefined && { stations }),
+              ...(flags.batch !== undefined && { batchId: flags.batch }),
+              ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
+              onProgress: (p) => {
+                if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
+                else if (io.isTty) {
+                  process.stderr.write(`\r${progressBar(p)}`);
+                  drawn = true;
+                }
+              },
+            },
+          );
+        } finally {
+          if (authority.own) authority.ca.close();
+        }
         if (drawn) process.stderr.write('\n');
         if (json) io.out(JSON.stringify({ type: 'report', ...report }));
         else {
@@ -138,13 +182,18 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
     .requiredOption('--ca <issuing-ca-id>', 'the issuing CA (id or label)')
     .option('--product-id <id>', "the devices' product id (default: the CA's)")
     .option('--out <file>', 'write it to a file instead of stdout')
-    .action(async (flags: { ca: string; productId?: string; out?: string }, command: Command) => {
+    .option('--public-url <url>', 'the --public-url the batch was run with (the CRL and OCSP locations)')
+    .action(async (flags: { ca: string; productId?: string; out?: string; publicUrl?: string }, command: Command) => {
       const caRef = parseCaRef(flags.ca, '--ca');
+      const publicUrl = parsePublicUrl(flags.publicUrl);
       if (flags.out !== undefined) checkOutputPath(flags.out);
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
         const json = chainDefinitionToJson(
-          await definitionForCa(ctx.store, ca.id, flags.productId === undefined ? {} : { productId: flags.productId }),
+          await definitionForCa(ctx.store, ca.id, {
+            ...(flags.productId !== undefined && { productId: flags.productId }),
+            ...(publicUrl !== undefined && { publicUrl }),
+          }),
         );
         if (flags.out !== undefined) {
           writeOutputFile(flags.out, json);
