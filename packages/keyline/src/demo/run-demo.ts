@@ -27,7 +27,7 @@ import {
   type RoundResult,
   type VerificationService,
 } from './device-rounds.js';
-import { progressBar, type ProgressSink } from './progress-bar.js';
+import { progressBar, type ProgressSink } from '../cli/progress-bar.js';
 
 export interface DemoOptions {
   /** A fresh data directory: the SQLite database, keys, trays and manifests go there. */
@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const count = k === 0 ? options.devices : Math.max(10, Math.round(options.devices / 10));
       const tray = join(options.dataDir, 'trays', m.manufacturerId);
       await createTray(tray, count, options.random);
-      const bar = progressBar(options.progress, m.name.padEnd(15));
+      const bar = progressBar(options.progress, `   ${m.name.padEnd(15)}`);
       const report = await runFactoryBatch(
         {
           ca: deployment.ca,

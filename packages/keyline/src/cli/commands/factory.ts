@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KeylineError, chainDefinitionToJson } from '@keyline/core';
 import { createCertificateAuthority, type CertificateAuthority } from '../../ca/index.js';
-import { definitionForCa, runFactoryBatch, type FactoryProgress, type FactoryReport } from '../../factory/index.js';
+import { definitionForCa, runFactoryBatch, type FactoryReport } from '../../factory/index.js';
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -9,6 +9,7 @@ import { checkOutputPath, writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';
 import { findCa } from '../lookup.js';
 import { parseCaRef } from '../options.js';
+import { progressBar } from '../progress-bar.js';
 import type { CommandRegistrar } from './index.js';
 
 interface RunFlags {
@@ -61,28 +62,6 @@ function wholeNumber(value: string, flag: string, max: number): number {
   return Number(value);
 }
 
-function duration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  return s >= 3600
-    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
-    : s >= 60
-      ? `${Math.floor(s / 60)}m${s % 60}s`
-      : `${s}s`;
-}
-
-/** A one-line progress bar for a terminal, redrawn in place. */
-function progressBar(p: FactoryProgress): string {
-  const finished = Math.min(p.total, p.done + p.skipped + p.quarantined);
-  const width = 30;
-  const filled = p.total === 0 ? width : Math.round((finished / p.total) * width);
-  return (
-    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${p.total}` +
-    `  ${p.ratePerSecond.toFixed(1)} chips/s  ETA ${duration(p.etaSeconds)}` +
-    (p.quarantined > 0 ? `  quarantined ${p.quarantined}` : '')
-  );
-}
-
 function reportLines(report: FactoryReport): [string, string | number][] {
   return [
     ['batch', report.batchId],
@@ -131,7 +110,9 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
         const json = ctx.out.json;
-        let drawn = false;
+        // A bar only on a terminal; logs and pipes get the report (or --json lines) alone.
+        const bar =
+          !json && io.isTty ? progressBar({ tty: true, write: (text) => process.stderr.write(text) }) : undefined;
         const authority = authorityFor(ctx, publicUrl);
         let report: FactoryReport;
         try {
@@ -156,17 +137,14 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
               ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
               onProgress: (p) => {
                 if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
-                else if (io.isTty) {
-                  process.stderr.write(`\r${progressBar(p)}`);
-                  drawn = true;
-                }
+                bar?.update({ ...p, done: Math.min(p.total, p.done + p.skipped + p.quarantined) });
               },
             },
           );
         } finally {
           if (authority.own) authority.ca.close();
         }
-        if (drawn) process.stderr.write('\n');
+        bar?.end();
         if (json) io.out(JSON.stringify({ type: 'report', ...report }));
         else {
           ctx.out.fields(reportLines(report));
