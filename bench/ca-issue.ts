@@ -7,17 +7,22 @@
  * persisting step for all its certificates in one transaction.
  * Baseline: raw `crypto.sign('sha256', message, key)` with a P-256 key over a message as long as a
  * device TBS, measured in the same run. Results, certificates per second:
- *   - `ca-sqlite`: `issueDevices` in batches of 100 with `lint: 'each'` (every certificate decoded
- *     and linted in full): the factory line, the fastest path that lints every certificate;
- *   - `ca-sqlite-1000`: the same in batches of 1,000;
- *   - `ca-sqlite-template`: batches of 100 with `lint: 'template'` (the first of each batch linted,
- *     the others built by the compiled and linted device template, whose writer checks each
- *     per-device field);
- *   - `ca-sqlite-device`: `issueDevices` with one device per call (`lint: 'each'`);
- *   - `ca-sqlite-csr`: `issue` from a PKCS#10 CSR, one at a time (verify the CSR's signature, lint, ...).
+ *   - `ca-sqlite`: `issueDevices` in batches of 100 with `lint: 'template'` (the first of each batch
+ *     decoded and linted, the others built by the compiled and linted device template, whose writer
+ *     checks each per-device field) and `signingThreads` (the CA key's signing pool, keys/pool/):
+ *     the pool signs the batch in pieces while the main thread records the pieces already signed
+ *     (ca/pipelined-cycle.ts). `threads`: the main thread and the pool's;
+ *   - `ca-sqlite-template`: the same path on one thread (no pool): every signature on the main thread;
+ *   - `ca-sqlite-each`: batches of 100 with `lint: 'each'` (every certificate decoded and linted in
+ *     full) and the pool; `ca-sqlite-each-1-thread`: the same on one thread;
+ *   - `ca-sqlite-1000`: as `ca-sqlite` in batches of 1,000;
+ *   - `ca-sqlite-device`: `issueDevices` with one device per call (`lint: 'each'`, one thread);
+ *   - `ca-sqlite-csr`: `issue` from a PKCS#10 CSR, one at a time (verify the CSR's signature, lint, ...);
+ *   - `ca-postgres`: as `ca-sqlite` on PostgreSQL.
  * Time is the wall clock (lib/measure-wall.ts): the store's writes are part of the cost.
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { buildCsr, Certificate, encodeName, generateSigner, OID } from '@keyline/core';
 import pg from 'pg';
 import type { DeviceRequest } from '../packages/keyline/src/ca/index.js';
@@ -31,7 +36,10 @@ const BATCH = 100;
 const LARGE_BATCH = 1000;
 const DEVICE_POOL = 4096;
 const CSR_POOL = 512;
-const QUICK: MeasureOptions = { rounds: 6, sliceMs: 250, warmupMs: 250 };
+/** Signing threads of the pooled cases: every core but the one the main thread uses (at least one). */
+const POOL_THREADS = Math.max(1, availableParallelism() - 1);
+const POOLED = { lint: 'template', signingThreads: POOL_THREADS } as const;
+const QUICK: MeasureOptions = { rounds: 5, sliceMs: 200, warmupMs: 200 };
 const FULL: MeasureOptions = { rounds: 30, sliceMs: 600, warmupMs: 1500 };
 
 function makeDevices(count: number): DeviceRequest[] {
@@ -114,7 +122,7 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
         : [
             {
               name: 'ca-postgres',
-              op: () => onPg.ca.issueDevices({ caId: onPg.issuing.id, devices: batch() }, CLI_ACTOR, { lint: 'each' }),
+              op: () => onPg.ca.issueDevices({ caId: onPg.issuing.id, devices: batch() }, CLI_ACTOR, POOLED),
               async: true,
             },
           ];
@@ -122,17 +130,28 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
       { name: 'crypto.sign', op: () => sign('sha256', message, baselineKey) },
       {
         name: 'ca-sqlite',
-        op: () => ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, { lint: 'each' }),
-        async: true,
-      },
-      {
-        name: 'ca-sqlite-1000',
-        op: () => ca.issueDevices({ caId, devices: batch(LARGE_BATCH) }, CLI_ACTOR, { lint: 'each' }),
+        op: () => ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, POOLED),
         async: true,
       },
       {
         name: 'ca-sqlite-template',
         op: () => ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, { lint: 'template' }),
+        async: true,
+      },
+      {
+        name: 'ca-sqlite-each',
+        op: () =>
+          ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, { lint: 'each', signingThreads: POOL_THREADS }),
+        async: true,
+      },
+      {
+        name: 'ca-sqlite-each-1-thread',
+        op: () => ca.issueDevices({ caId, devices: batch() }, CLI_ACTOR, { lint: 'each' }),
+        async: true,
+      },
+      {
+        name: 'ca-sqlite-1000',
+        op: () => ca.issueDevices({ caId, devices: batch(LARGE_BATCH) }, CLI_ACTOR, POOLED),
         async: true,
       },
       {
@@ -149,21 +168,25 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
     ];
     const figures = await measureWall(cases, options.quick ? QUICK : FULL);
     const [baseline, ...measured] = figures;
-    const [each, large, template, device, viaCsr, onPostgres] = measured.map((f, i) =>
-      i < 3 || i === 5 ? perUnit(f, i === 1 ? LARGE_BATCH : BATCH) : f,
+    const [pooled, template, each, each1, large, device, viaCsr, onPostgres] = measured.map((f, i) =>
+      i === 5 || i === 6 ? f : perUnit(f, i === 4 ? LARGE_BATCH : BATCH),
     );
     const cpu = (f: WallFigures | undefined) => cpuView(f!, baseline!);
+    const pool = { threads: POOL_THREADS + 1, signingThreads: POOL_THREADS };
+    const one = { threads: 1 };
     return {
       ...makeReport(
         'ca-issue',
         options.quick,
         { op: `crypto.sign('sha256', ${tbsLength}-byte message, P-256 key)`, figures: baseline! },
         [
-          { ...each!, extra: { unit: 'certificates', batch: BATCH, lint: 'each', ...cpu(each) } },
-          { ...large!, extra: { unit: 'certificates', batch: LARGE_BATCH, lint: 'each', ...cpu(large) } },
-          { ...template!, extra: { unit: 'certificates', batch: BATCH, lint: 'template', ...cpu(template) } },
-          { ...device!, extra: { unit: 'certificates', batch: 1, lint: 'each', ...cpu(device) } },
-          { ...viaCsr!, extra: { unit: 'certificates', from: 'PKCS#10 CSR', lint: 'each', ...cpu(viaCsr) } },
+          { ...pooled!, extra: { unit: 'certificates', batch: BATCH, lint: 'template', ...pool, ...cpu(pooled) } },
+          { ...template!, extra: { unit: 'certificates', batch: BATCH, lint: 'template', ...one, ...cpu(template) } },
+          { ...each!, extra: { unit: 'certificates', batch: BATCH, lint: 'each', ...pool, ...cpu(each) } },
+          { ...each1!, extra: { unit: 'certificates', batch: BATCH, lint: 'each', ...one, ...cpu(each1) } },
+          { ...large!, extra: { unit: 'certificates', batch: LARGE_BATCH, lint: 'template', ...pool, ...cpu(large) } },
+          { ...device!, extra: { unit: 'certificates', batch: 1, lint: 'each', ...one, ...cpu(device) } },
+          { ...viaCsr!, extra: { unit: 'certificates', from: 'PKCS#10 CSR', lint: 'each', ...one, ...cpu(viaCsr) } },
           ...(onPostgres === undefined
             ? []
             : [
@@ -172,7 +195,8 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
                   extra: {
                     unit: 'certificates',
                     batch: BATCH,
-                    lint: 'each',
+                    lint: 'template',
+                    ...pool,
                     store: 'PostgreSQL over loopback, a fresh database (server defaults, synchronous_commit on)',
                     ...cpu(onPostgres),
                     cpuNote: "cpuRatio counts this process only, not the PostgreSQL server's CPU",
@@ -181,10 +205,10 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
               ]),
         ],
       ),
-      clock: 'wall clock (cpuPerSecond and cpuRatio: the same rounds by process CPU time)',
+      clock: 'wall clock (cpuPerSecond and cpuRatio: the same rounds by process CPU time, every thread counted)',
       store: 'SQLite (WAL, synchronous NORMAL), temporary data directory',
       ...(pgProblem !== undefined && { postgres: `ca-postgres skipped: ${pgProblem}` }),
-      threads: 'one: every case runs on the main thread (signing included)',
+      threads: `results with signingThreads sign on a pool of ${POOL_THREADS} worker thread(s) beside the main thread (threads: ${POOL_THREADS + 1}); the others run on the main thread alone (threads: 1)`,
       baselineCpuPerSecond: Math.round(baseline!.cpu.perSecond),
     } as unknown as BenchReport;
   } finally {

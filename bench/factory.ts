@@ -12,7 +12,11 @@
  *   - `emulator`: chips per second of `runFactoryBatch` in process (the CLI's line without the CLI),
  *     emulated chips with the timing model off and `memory` persistence (chip images read from the
  *     tray, never written back: the cost of the emulator's files is left out, the store's is in), 4
- *     stations, SQLite store, a fresh tray per round; `ratio` to the bound, paired per round;
+ *     stations, SQLite store, a fresh tray per round; `ratio` to the bound, paired per round. The
+ *     chips and their stations' work run on station threads (one per CPU, started once and kept
+ *     across batches, as a running line keeps them: factory/station-pool.ts) while the main thread
+ *     keeps the journal, the CA and the manifest: `threads` counts them all;
+ *   - `emulator-1-thread`: the same line with the stations in the main thread (`threads: 1`);
  *   - `emulator-file` (full runs only): the same with `file` persistence, every chip change written
  *     and fsynced before the chip answers, as `keyline factory run` does;
  *   - `timing-stations-K`, K = 1, 2, 4, 8, 16, 32 (and 64, the most the line takes, in full runs):
@@ -24,9 +28,10 @@
  * Time is the wall clock (the store's writes and the chips' simulated durations are part of the cost);
  * the baseline runs in slices interleaved with the line's rounds, so machine noise falls on both.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Certificate } from '@keyline/core';
-import { runFactoryBatch, type FactoryRunOptions } from '../packages/keyline/src/factory/index.js';
+import { runFactoryBatch, StationPool, type FactoryRunOptions } from '../packages/keyline/src/factory/index.js';
 import { chipCryptoDescription, chipCryptoOperation } from './lib/factory-crypto.js';
 import { FACTORY_PRODUCT, makeFactoryDeployment, type FactoryBenchDeployment } from './lib/factory-deployment.js';
 import { median, type CaseFigures } from './lib/measure.js';
@@ -75,10 +80,12 @@ async function lineRun(
   tray: string,
   count: number,
   options: Partial<FactoryRunOptions>,
+  pool?: StationPool,
 ): Promise<{ rate: number; ms: number; caMs: number }> {
   d.resetCaBusy();
+  const deps = pool === undefined ? d.deps : { ...d.deps, stationPool: pool };
   const start = performance.now();
-  const report = await runFactoryBatch(d.deps, {
+  const report = await runFactoryBatch(deps, {
     caId: d.issuing.id,
     productId: FACTORY_PRODUCT,
     count,
@@ -116,11 +123,17 @@ function figures(name: string, rates: number[], operations: number): CaseFigures
 export async function run(options: { quick: boolean }): Promise<BenchReport> {
   const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
   const d = await makeFactoryDeployment();
+  // The station threads, started once (as a line running batch after batch keeps them).
+  const stationThreads = availableParallelism();
+  const pool = await StationPool.start(stationThreads);
   try {
     // Every tray made before anything is measured.
     const warmTray = d.makeTray(Math.min(plan.batch, 100));
+    const warmThreadTray = d.makeTray(Math.min(plan.batch, 100));
     const trays: string[] = [];
+    const oneThreadTrays: string[] = [];
     for (let i = 0; i < plan.rounds; i++) trays.push(d.makeTray(plan.batch));
+    for (let i = 0; i < plan.rounds; i++) oneThreadTrays.push(d.makeTray(plan.batch));
     const fileTrays: string[] = [];
     for (let i = 0; i < plan.fileRounds; i++) fileTrays.push(d.makeTray(plan.fileBatch));
     const timingTrays = new Map<number, string>();
@@ -128,24 +141,44 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
 
     // Warm-up, and the TBS length of a real device certificate for the baseline.
     await lineRun(d, warmTray, Math.min(plan.batch, 100), {});
+    await lineRun(d, warmThreadTray, Math.min(plan.batch, 100), {}, pool);
     const sample = (await d.store.certificates.search({ caId: d.issuing.id, status: 'valid' }, { limit: 1 })).items[0];
     const tbsLength = Certificate.fromDer(sample!.der!).tbs.length;
     const crypto = { tbsLength, verifies: VERIFIES_PER_CHIP };
     const bound = chipCryptoOperation(crypto);
     slice(bound, 300);
 
-    // `emulator`: rounds of (baseline slice, one batch), the order alternating.
+    // `emulator` (station threads) and `emulator-1-thread`: rounds of (baseline slice, one batch
+    // each way), the order alternating.
     const baselineRates: number[] = [];
     const lineRates: number[] = [];
+    const oneThreadRates: number[] = [];
     let caMs = 0;
     let lineMs = 0;
+    let oneCaMs = 0;
+    let oneMs = 0;
     for (let round = 0; round < plan.rounds; round++) {
       const before = round % 2 === 0;
       if (before) baselineRates.push(slice(bound, plan.sliceMs));
-      const r = await lineRun(d, trays[round]!, plan.batch, {});
-      lineRates.push(r.rate);
-      caMs += r.caMs;
-      lineMs += r.ms;
+      const threaded = async (): Promise<void> => {
+        const r = await lineRun(d, trays[round]!, plan.batch, {}, pool);
+        lineRates.push(r.rate);
+        caMs += r.caMs;
+        lineMs += r.ms;
+      };
+      const oneThread = async (): Promise<void> => {
+        const r = await lineRun(d, oneThreadTrays[round]!, plan.batch, {});
+        oneThreadRates.push(r.rate);
+        oneCaMs += r.caMs;
+        oneMs += r.ms;
+      };
+      if (before) {
+        await threaded();
+        await oneThread();
+      } else {
+        await oneThread();
+        await threaded();
+      }
       if (!before) baselineRates.push(slice(bound, plan.sliceMs));
     }
     const baseline = figures('per-chip crypto', baselineRates, 0);
@@ -158,7 +191,23 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
           stations: STATIONS,
           batch: plan.batch,
           timing: false,
+          // This thread (journal, CA, manifest) and the station threads (the chips and their checks).
+          threads: 1 + stationThreads,
+          stationThreads,
+          cpus: availableParallelism(),
           caShare: Number((caMs / lineMs).toFixed(3)),
+        },
+      },
+      {
+        ...figures('emulator-1-thread', oneThreadRates, plan.batch * plan.rounds),
+        extra: {
+          unit: 'chips',
+          persistence: 'memory',
+          stations: STATIONS,
+          batch: plan.batch,
+          timing: false,
+          threads: 1,
+          caShare: Number((oneCaMs / oneMs).toFixed(3)),
         },
       },
     ];
@@ -224,6 +273,7 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
       store: 'SQLite (WAL, synchronous NORMAL), temporary data directory',
     } as unknown as BenchReport;
   } finally {
+    await pool.close();
     await d.close();
   }
 }

@@ -4,30 +4,33 @@
  *
  * Setup: a real deployment (lib/ca-deployment.ts) whose issuing CA issues a few hundred device
  * certificates (a few of them revoked) and makes its delegated OCSP signer. Keyline: the real
- * `keyline serve` over that data directory, in its own process (lib/ocsp-servers.ts), as an operator
- * runs it (logs at info). OpenSSL: `openssl ocsp` in its own process (no `-multi`) with the same
- * issuing CA certificate, an index.txt listing the same serials and statuses, and a P-256 responder
- * key and certificate of its own (the responder does not check its signer's chain; the signature is
- * the same curve as Keyline's delegated signer).
+ * `keyline serve --ocsp-port 0` over that data directory, in its own process (lib/ocsp-servers.ts),
+ * as an operator runs it (logs at info); its OCSP port is the lean listener (server/ocsp/listener.ts).
+ * A second one adds `--ocsp-workers <cores>` (the listener in one worker process per core). OpenSSL:
+ * `openssl ocsp` in its own process (no `-multi`) with the same issuing CA certificate, an index.txt
+ * listing the same serials and statuses, and a P-256 responder key and certificate of its own (the
+ * responder does not check its signer's chain; the signature is the same curve as Keyline's
+ * delegated signer).
  *
- * Load: a separate Node process (lib/ocsp-socket-load.ts) keeps `CONCURRENCY` connections, each with
- * one POST in flight, of the same pre-built DER requests for both servers (one SHA-1 CertID each, no
- * nonce, random serials from the issued set: RFC 5019, what browsers send). It asks for keep-alive;
+ * Load: wrk (lib/ocsp-wrk-load.ts, lib/ocsp-wrk.lua) when installed, else a Node process
+ * (lib/ocsp-socket-load.ts); either keeps `CONCURRENCY` connections, each with one POST in flight,
+ * of the same pre-built DER requests for every server (one SHA-1 CertID each, no nonce, random
+ * serials from the issued set: RFC 5019, what browsers send). HTTP/1.1 keeps connections open;
  * `openssl ocsp` answers HTTP/1.0 and closes every connection (it serves one connection at a time),
- * so each of its requests pays a connect, counted in its latency: that is how a client of it waits.
- * A third result, `keyline-nonce`, sends requests with a nonce (RFC 8954), which Keyline signs
- * afresh each time, as OpenSSL signs every response.
+ * so each of its requests pays a connect. `keyline-nonce` sends requests with a nonce (RFC 8954),
+ * which Keyline signs afresh each time, as OpenSSL signs every response; `keyline-main-port` asks
+ * the main HTTP port (Fastify's server) instead of the OCSP port.
  *
  * Rounds rotate over the targets; a round's rate is successful responses per second of wall time.
  * `ratio` is the median over rounds of the target's rate / OpenSSL's rate in the same round. Each
- * result also gives the server process's CPU time per 1,000 answers (/proc), a figure that a busy
- * shared machine does not distort. docs/benchmarks.md (ocsp) explains the choices.
+ * result also gives the server's CPU time (its processes, /proc) per 1,000 answers, a figure that a
+ * busy shared machine distorts less. docs/benchmarks.md (ocsp) explains the choices.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOcspRequest, Certificate, certIdFor, OcspResponse } from '@keyline/core';
@@ -35,7 +38,8 @@ import { CLI_ACTOR } from '../packages/keyline/src/ca/service-port.js';
 import type { CertificateRecord } from '../packages/keyline/src/ca/records.js';
 import { BENCH_PASSPHRASE, makeDeployment } from './lib/ca-deployment.js';
 import { median, quantile } from './lib/measure.js';
-import { processCpuSeconds, startKeyline, startOpenssl, stopAll } from './lib/ocsp-servers.js';
+import { runWrk, tcpActiveOpens, wrkVersion, writeRequestFile, type WrkResult } from './lib/ocsp-wrk-load.js';
+import { processTreeCpuSeconds, startKeyline, startOpenssl, stopAll } from './lib/ocsp-servers.js';
 import type { SocketLoadJob, SocketLoadResult } from './lib/ocsp-socket-load.js';
 import { machineInfo, type MachineInfo } from './lib/report.js';
 
@@ -43,7 +47,9 @@ const CERTIFICATES = 300;
 const REVOKED = 10;
 const CONCURRENCY = 32;
 const REQUEST_POOL = 1024;
-const QUICK = { rounds: 3, durationMs: 1000, warmupMs: 250 };
+/** OCSP worker processes of `keyline-workers`: one per core, as an operator would run them. */
+const WORKERS = availableParallelism();
+const QUICK = { rounds: 2, durationMs: 1000, warmupMs: 250 };
 const FULL = { rounds: 8, durationMs: 5000, warmupMs: 500 };
 
 export interface OcspBenchResult {
@@ -58,6 +64,8 @@ export interface OcspBenchResult {
   /** TCP connections the load generator opened per 1,000 successful answers. */
   readonly connectionsPer1000: number;
   readonly failed: number;
+  /** Worker processes serving (results that use several cores only). */
+  readonly threads?: number;
   readonly rounds: number;
   readonly requests: number;
   readonly server: string;
@@ -68,6 +76,8 @@ export interface OcspBenchReport {
   readonly baseline: { readonly op: string; readonly perSecond: number };
   readonly results: readonly OcspBenchResult[];
   readonly clock: 'wall clock';
+  /** The load generator: wrk when installed, else the Node one (ocsp-socket-load.ts). */
+  readonly generator: string;
   readonly concurrency: number;
   readonly certificates: number;
   readonly goal: { readonly ratio: number; readonly p99Ms: number; readonly met: boolean };
@@ -76,6 +86,9 @@ export interface OcspBenchReport {
 }
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
+
+/** One round's figures, from either generator. */
+type RoundResult = WrkResult & { readonly connections: number };
 
 /** index.txt time: UTCTime text through 2049, GeneralizedTime text after (as `openssl ca` writes). */
 function indexTime(date: Date): string {
@@ -162,9 +175,18 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
     // KEYLINE_BENCH_CPU_PROF=<dir> writes a CPU profile of the server (node --cpu-prof) there.
     const profile = process.env['KEYLINE_BENCH_CPU_PROF'];
     const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
-    const keyline = await startKeyline(deployment.dir, BENCH_PASSPHRASE, nodeArgs);
+    // The workers' server only in full runs: --quick has to end within 20 s.
+    const [keyline, keylineWorkers] = await Promise.all([
+      startKeyline(deployment.dir, BENCH_PASSPHRASE, nodeArgs),
+      options.quick
+        ? undefined
+        : startKeyline(deployment.dir, BENCH_PASSPHRASE, [], ['--ocsp-workers', String(WORKERS)]),
+    ]);
     children.push(keyline.child);
+    if (keylineWorkers !== undefined) children.push(keylineWorkers.child);
     const keylineUrl = `${keyline.url}/ocsp/${caId}`;
+    const keylineOcspUrl = `${keyline.ocspUrl}/ocsp/${caId}`;
+    const keylineWorkersUrl = keylineWorkers === undefined ? undefined : `${keylineWorkers.ocspUrl}/ocsp/${caId}`;
 
     // The OpenSSL responder over the same CA certificate and statuses.
     const issuer = Certificate.fromDer(issuing.certificateDer!);
@@ -188,14 +210,25 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       '-out',
       join(work, 'responder.pem'),
     ]);
-    const opensslServer = await startOpenssl({
+    const opensslFiles = {
       index: join(work, 'index.txt'),
       caCert: join(work, 'ca.pem'),
       responderCert: join(work, 'responder.pem'),
       responderKey: join(work, 'responder.key'),
-    });
+    };
+    let opensslServer = await startOpenssl(opensslFiles);
     children.push(opensslServer.child);
     const opensslUrl = opensslServer.url;
+    /**
+     * A fresh `openssl ocsp` after each wrk round: when wrk stops it closes its connections, some of
+     * them accepted by the kernel but not yet written to, and OpenSSL 3.0's responder then spins
+     * forever reading end-of-file on one of them (it would burn a CPU through the other rounds).
+     */
+    const restartOpenssl = async (): Promise<void> => {
+      await stopAll([opensslServer.child]);
+      opensslServer = await startOpenssl(opensslFiles);
+      children.push(opensslServer.child);
+    };
 
     // Requests: one CertID each, random issued serials; without nonce (RFC 5019), and with one.
     const certIdOf = (record: CertificateRecord) => certIdFor(issuer.subject.der, issuer.publicKey, record.serialHex);
@@ -213,6 +246,9 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       for (const [url, withNonce] of [
         [keylineUrl, false],
         [keylineUrl, true],
+        [keylineOcspUrl, false],
+        [keylineOcspUrl, true],
+        ...(keylineWorkersUrl === undefined ? [] : [[keylineWorkersUrl, false] as const]),
         [opensslUrl, false],
       ] as const) {
         const request = buildOcspRequest({ certIds: [certIdOf(record)], ...(withNonce && { nonce }) });
@@ -227,12 +263,28 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       }
     }
 
-    const generator = fork(join(dirname(fileURLToPath(import.meta.url)), 'lib', 'ocsp-socket-load.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(generator);
-    const load = (url: string, requests: readonly Uint8Array[]): Promise<SocketLoadResult> =>
+    // KEYLINE_BENCH_GENERATOR=node forces the Node generator (the fallback when wrk is absent).
+    const forceNode = process.env['KEYLINE_BENCH_GENERATOR'] === 'node';
+    const wrk = forceNode ? undefined : wrkVersion();
+    const nodeWhy = forceNode ? 'KEYLINE_BENCH_GENERATOR=node' : 'wrk not found';
+    const requestFiles = {
+      plain: writeRequestFile(join(work, 'plain.hex'), plain),
+      nonced: writeRequestFile(join(work, 'nonced.hex'), nonced),
+    };
+    let generator: ChildProcess | undefined;
+    if (wrk === undefined) {
+      process.stderr.write(
+        forceNode
+          ? 'ocsp bench: Node generator (KEYLINE_BENCH_GENERATOR=node)\n'
+          : 'ocsp bench: wrk not found (scripts/ensure-services.sh installs it): Node generator\n',
+      );
+      generator = fork(join(dirname(fileURLToPath(import.meta.url)), 'lib', 'ocsp-socket-load.ts'), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(generator);
+    }
+    const nodeLoad = (url: string, requests: readonly Uint8Array[]): Promise<SocketLoadResult> =>
       new Promise((resolve, reject) => {
         const job: SocketLoadJob = {
           url,
@@ -241,36 +293,79 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
           durationMs: plan.durationMs,
           warmupMs: plan.warmupMs,
         };
-        generator.once('message', (m) => resolve(m as SocketLoadResult));
-        generator.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
-        generator.send(job);
+        generator!.once('message', (m) => resolve(m as SocketLoadResult));
+        generator!.once('exit', (code) => reject(new Error(`the load generator exited with ${code}`)));
+        generator!.send(job);
       });
+    /** One round against one target, by whichever generator there is. */
+    const load = async (url: string, nonce: boolean): Promise<RoundResult> => {
+      if (generator === undefined) {
+        const opensBefore = tcpActiveOpens();
+        const result = await runWrk({
+          url,
+          requestFile: nonce ? requestFiles.nonced : requestFiles.plain,
+          connections: CONCURRENCY,
+          threads: 1,
+          durationSeconds: Math.round(plan.durationMs / 1000),
+        });
+        return { ...result, connections: tcpActiveOpens() - opensBefore };
+      }
+      const result = await nodeLoad(url, nonce ? nonced : plain);
+      generator.removeAllListeners('exit');
+      return { ...result, p50Ms: quantile(result.latencies, 0.5), p99Ms: quantile(result.latencies, 0.99) };
+    };
 
-    const targets = [
+    const allTargets = [
       {
         name: 'openssl',
         url: opensslUrl,
-        requests: plain,
-        pid: opensslServer.child.pid,
+        nonce: false,
+        pid: undefined,
         server: 'openssl ocsp (one process, no -multi), signs every response',
       },
       {
         name: 'keyline',
-        url: keylineUrl,
-        requests: plain,
+        url: keylineOcspUrl,
+        nonce: false,
         pid: keyline.child.pid,
-        server: 'keyline serve (own process, logs at info), pre-signed cached responses',
+        server: 'keyline serve --ocsp-port (own process, logs at info): the lean OCSP listener, pre-signed responses',
       },
       {
         name: 'keyline-nonce',
-        url: keylineUrl,
-        requests: nonced,
+        url: keylineOcspUrl,
+        nonce: true,
         pid: keyline.child.pid,
-        server: 'keyline serve, every request with a nonce: signed afresh (RFC 8954)',
+        server: 'keyline serve --ocsp-port, every request with a nonce: signed afresh (RFC 8954)',
+      },
+      {
+        name: 'keyline-workers',
+        url: keylineWorkersUrl ?? '',
+        nonce: false,
+        pid: keylineWorkers?.child.pid,
+        threads: WORKERS,
+        fullOnly: true,
+        server: `keyline serve --ocsp-port --ocsp-workers ${WORKERS}: the lean OCSP listener in ${WORKERS} worker processes (node:cluster)`,
+      },
+      {
+        name: 'keyline-main-port',
+        url: keylineUrl,
+        nonce: false,
+        pid: keyline.child.pid,
+        server: "keyline serve's main HTTP port (Fastify's server, the OCSP fast path), pre-signed responses",
+        // Only in full runs: --quick has to end within 20 s.
+        fullOnly: true,
       },
     ];
+    const targets = allTargets.filter((t) => !options.quick || !('fullOnly' in t));
+    // Warm-up, not counted: each Keyline process (each worker too) signs the responses its cache
+    // lacks and compiles its hot path, as it would have long done in service.
+    // (Both at once with wrk; the Node generator runs one job at a time.)
+    const warm = [keylineOcspUrl, ...(keylineWorkersUrl === undefined ? [] : [keylineWorkersUrl])];
+    if (generator === undefined) await Promise.all(warm.map((url) => load(url, false)));
+    else for (const url of warm) await load(url, false);
     const rates = targets.map((): number[] => []);
-    const latencies = targets.map((): number[] => []);
+    const p50s = targets.map((): number[] => []);
+    const p99s = targets.map((): number[] => []);
     const cpuSeconds = targets.map(() => 0);
     const connections = targets.map(() => 0);
     const answered = targets.map(() => 0);
@@ -280,23 +375,26 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       for (let k = 0; k < targets.length; k++) {
         const index = (k + r) % targets.length;
         const target = targets[index]!;
-        const cpuBefore = processCpuSeconds(target.pid);
-        const result = await load(target.url, target.requests);
-        // Includes the warm-up's work: a slight overestimate per answer, the same for every target.
-        cpuSeconds[index]! += processCpuSeconds(target.pid) - cpuBefore;
-        generator.removeAllListeners('exit');
+        const isOpenssl = target.name === 'openssl';
+        const pid = isOpenssl ? opensslServer.child.pid : target.pid;
+        const cpuBefore = processTreeCpuSeconds(pid);
+        const result = await load(isOpenssl ? opensslServer.url : target.url, target.nonce);
+        // Includes the warm-up's work (Node generator): a slight overestimate per answer, the same for every target.
+        cpuSeconds[index]! += processTreeCpuSeconds(pid) - cpuBefore;
+        if (isOpenssl && generator === undefined) await restartOpenssl();
         rates[index]!.push((result.ok * 1000) / result.elapsedMs);
-        for (const l of result.latencies) latencies[index]!.push(l);
+        p50s[index]!.push(result.p50Ms);
+        p99s[index]!.push(result.p99Ms);
         connections[index]! += result.connections;
         answered[index]! += result.ok;
         failed[index]! += result.failed;
         if (result.firstError !== undefined) errors.push(`${target.name}: ${result.firstError}`);
       }
     }
-    generator.send({ stop: true });
+    generator?.send({ stop: true });
 
     // The warm-up's answers were served too: count them into the CPU per answer.
-    const warmShare = (plan.durationMs + plan.warmupMs) / plan.durationMs;
+    const warmShare = generator === undefined ? 1 : (plan.durationMs + plan.warmupMs) / plan.durationMs;
     const baselineRates = rates[0]!;
     const results = targets.map((t, i): OcspBenchResult => {
       const ratios = rates[i]!.map((rate, n) => rate / baselineRates[n]!);
@@ -305,13 +403,15 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
         perSecond: Math.round(median(rates[i]!)),
         ratio: round(median(ratios), 2),
         ratioRange: [round(quantile(ratios, 0.25), 2), round(quantile(ratios, 0.75), 2)],
-        p50Ms: round(quantile(latencies[i]!, 0.5), 3),
-        p99Ms: round(quantile(latencies[i]!, 0.99), 3),
+        // The median of the rounds' medians; the worst round's p99 (at least the p99 of all answers).
+        p50Ms: round(median(p50s[i]!), 3),
+        p99Ms: round(Math.max(...p99s[i]!), 3),
         serverCpuMsPer1000: round((cpuSeconds[i]! * 1e6) / (answered[i]! * warmShare), 1),
         connectionsPer1000: round((connections[i]! * 1000) / answered[i]!, 1),
         failed: failed[i]!,
+        ...('threads' in t && { threads: t.threads }),
         rounds: rates[i]!.length,
-        requests: latencies[i]!.length,
+        requests: answered[i]!,
         server: t.server,
       };
     });
@@ -320,7 +420,9 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
     return {
       bench: 'ocsp',
       baseline: { op: `openssl ocsp responder, ${CONCURRENCY} requests in flight`, perSecond: results[0]!.perSecond },
-      results: [ours, results[2]!, results[0]!],
+      results: [...results.slice(1), results[0]!],
+      generator:
+        wrk === undefined ? `node raw sockets (bench/lib/ocsp-socket-load.ts): ${nodeWhy}` : `${wrk}, 1 thread`,
       clock: 'wall clock',
       concurrency: CONCURRENCY,
       certificates: CERTIFICATES,

@@ -6,7 +6,15 @@
  * (the device certificate under its issuing CA, the token under the device key), so a ratio of 1
  * means no cost beyond them.
  * Results:
- *   - `keyline`: `verifyDeviceSync` on an attestation token with its chain in x5c (the full check:
+ *   - `keyline`: a verification service's throughput on every core: keyline's DeviceVerifierPool
+ *     (packages/keyline/src/verification) with one worker thread per CPU, each running the check of
+ *     `keyline (one thread)` below with its own ValidationCache (nonce via `{ nonce }` checked in
+ *     the worker). Measured by the wall clock (a pool's work is spread over threads) against the
+ *     baseline measured by the wall clock in the same rounds, with `threads: N`; `ratioPerThread`
+ *     is the ratio divided by N. Requests go in bursts of BURST concurrent verifications.
+ *   - `keyline (pool, one thread)`: the same pool with one worker, measured the same way: the
+ *     pool's code path on one thread.
+ *   - `keyline (one thread)`: `verifyDeviceSync` on an attestation token with its chain in x5c (the full check:
  *     token form, chain validation with profile `ecosystem`, x5c shape, device identity, proof of
  *     possession, audience, iat, nonce via `{ nonce }`), with a shared ValidationCache so the CA
  *     certificates are decoded and verified once. Every operation takes the next device of a pool
@@ -27,9 +35,12 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, sign, verify, webcrypto, type JsonWebKey } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import * as x509 from '@peculiar/x509';
 import { Certificate, ValidationCache, verifyDeviceSync, type VerifyDeviceOptions } from '@keyline/core';
-import { FULL, QUICK, measure, type BenchCase, type CaseFigures } from './lib/measure.js';
+import { DeviceVerifierPool } from '../packages/keyline/src/verification/index.js';
+import { FULL, QUICK, measure, type BenchCase, type CaseFigures, type MeasureOptions } from './lib/measure.js';
+import { measureWall, perUnit } from './lib/measure-wall.js';
 import { makeReport, type BenchReport } from './lib/report.js';
 import {
   VERIFY_AUDIENCE,
@@ -48,6 +59,10 @@ const POOL = 2048;
 const QUICK_POOL = 1280;
 /** Small enough to stay in every cache. */
 const RETURNING = 64;
+/** Verifications in flight together in one operation of the pool case (a service's concurrent requests). */
+const BURST = 128;
+/** Warm-up of the pool's workers (their JIT and caches) before its rounds, in milliseconds. */
+const POOL_WARMUP_MS = { quick: 700, full: 3000 };
 
 export async function run(options: { quick: boolean }): Promise<BenchReport> {
   const world = await makeVerifyWorld();
@@ -87,24 +102,125 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
   let refused = 0;
   const cases: BenchCase[] = [
     { name: 'crypto.verify', op: () => verify('sha256', message, baselineKey, signature) },
-    { name: 'keyline', op: () => keyline(devices[i++ % pool]!) || refused++ },
+    { name: 'keyline (one thread)', op: () => keyline(devices[i++ % pool]!) || refused++ },
     { name: 'keyline (returning device)', op: () => keyline(returning[j++ % RETURNING]!) || refused++ },
     { name: 'crypto floor (new device)', op: () => floor(f++ % pool) || refused++ },
     { name: '@peculiar/x509', op: async () => (await peer(devices[k++ % pool]!)) || refused++, async: true },
   ];
-  const figures = await measure(cases, options.quick ? QUICK : FULL);
+  const settings = options.quick ? QUICK : FULL;
+  const figures = await measure(cases, settings);
   if (refused > 0) throw new Error(`${refused} valid tokens were refused while measuring`);
   const [raw, ...results] = figures;
-  const half: CaseFigures = { ...raw!, rates: raw!.rates.map((r) => r / 2), perSecond: raw!.perSecond / 2 };
-  return makeReport(
+  const baselineOp = `crypto.verify ES256 (P-256, ${message.length}-byte message, imported key) / 2`;
+  const report = makeReport(
     'verify',
     options.quick,
-    { op: `crypto.verify ES256 (P-256, ${message.length}-byte message, imported key) / 2`, figures: half },
+    { op: baselineOp, figures: halved(raw!) },
     results.map((r) => ({
       ...r,
-      extra: { unit: 'device verifications', pool: r.name === 'keyline (returning device)' ? RETURNING : pool },
+      extra: {
+        unit: 'device verifications',
+        pool: r.name === 'keyline (returning device)' ? RETURNING : pool,
+        ...(r.name.startsWith('keyline') ? { threads: 1 } : {}),
+      },
     })),
   );
+  const threaded = await measurePools(world, devices, settings, options.quick, cases[0]!);
+  const pooled = makeReport(
+    'verify',
+    options.quick,
+    { op: baselineOp, figures: halved(threaded.baseline) },
+    threaded.pools.map((p) => ({ ...p.figures, extra: p.extra })),
+  ).results.map((r, index) => ({
+    ...r,
+    ratioPerThread: Number((r.ratio / threaded.pools[index]!.threads).toFixed(3)),
+  }));
+  return { ...report, results: [...pooled, ...report.results] };
+}
+
+/** The baseline counts two verifications as one device's worth. */
+function halved(raw: CaseFigures): CaseFigures {
+  return { ...raw, rates: raw.rates.map((r) => r / 2), perSecond: raw.perSecond / 2 };
+}
+
+interface PoolFigures {
+  readonly figures: CaseFigures;
+  readonly threads: number;
+  readonly extra: Record<string, unknown>;
+}
+
+/**
+ * The pool cases: `keyline`, the DeviceVerifierPool with one worker per CPU, and `keyline (pool,
+ * one thread)`, the same code path with one worker; by the wall clock, in rounds interleaved with
+ * the baseline (also by the wall clock, so that each pair sees the same machine). One operation is
+ * a burst of BURST verifications of the next devices, all in flight together. An idle pool's
+ * workers wait on a futex and take no CPU from the other cases.
+ */
+async function measurePools(
+  world: VerifyWorld,
+  devices: readonly BenchDevice[],
+  settings: MeasureOptions,
+  quick: boolean,
+  baselineCase: BenchCase,
+): Promise<{ baseline: CaseFigures; pools: PoolFigures[] }> {
+  const sizes = [availableParallelism(), 1];
+  const verifiers = sizes.map(
+    (threads) => new DeviceVerifierPool({ trustAnchors: world.root, threads, cacheEntries: 256 }),
+  );
+  try {
+    let refused = 0;
+    const bursts = verifiers.map((verifier) => {
+      let next = 0;
+      return async (): Promise<void> => {
+        const answers = await Promise.all(
+          Array.from({ length: BURST }, () => {
+            const device = devices[next++ % devices.length]!;
+            return verifier.verify({
+              token: device.token,
+              time: VERIFY_NOW,
+              audience: VERIFY_AUDIENCE,
+              challenge: { nonce: device.nonce },
+            });
+          }),
+        );
+        for (const answer of answers) if (!answer.ok) refused++;
+      };
+    });
+    const [h, p] = devices[0]!.token.split('.');
+    const forged = `${h}.${p}.${Buffer.alloc(64, 1).toString('base64url')}`;
+    for (const [index, verifier] of verifiers.entries()) {
+      const check = await verifier.verify({ token: forged, time: VERIFY_NOW, audience: VERIFY_AUDIENCE });
+      if (check.ok || check.code !== 'ERR_ATTEST_SIGNATURE_INVALID') throw new Error('a pool accepts a forged token');
+      const warmUntil = performance.now() + (quick ? POOL_WARMUP_MS.quick : POOL_WARMUP_MS.full);
+      while (performance.now() < warmUntil) await bursts[index]!();
+    }
+    const names = ['keyline', 'keyline (pool, one thread)'];
+    const [baseline, ...figures] = await measureWall(
+      [baselineCase, ...bursts.map((op, index) => ({ name: names[index]!, op, async: true }))],
+      { ...settings, warmupMs: 0 },
+    );
+    if (refused > 0) throw new Error(`${refused} valid tokens were refused by a pool while measuring`);
+    return {
+      baseline: baseline!,
+      pools: figures.map((f, index) => {
+        const perDevice = perUnit(f, BURST);
+        return {
+          figures: perDevice,
+          threads: sizes[index]!,
+          extra: {
+            unit: 'device verifications',
+            pool: devices.length,
+            threads: sizes[index]!,
+            clock: 'wall',
+            concurrent: BURST,
+            cpuPerSecond: Math.round(perDevice.cpu.perSecond),
+          },
+        };
+      }),
+    };
+  } finally {
+    await Promise.all(verifiers.map((v) => v.close()));
+  }
 }
 
 type Verifier = (device: BenchDevice) => Promise<boolean>;

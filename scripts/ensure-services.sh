@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the real components the tests use are on this machine: Debian packages (OpenSSL's
-# command line, SoftHSM2 and OpenSC for PKCS#11, Mosquitto as the MQTT broker the interop tests start) and a running PostgreSQL on 127.0.0.1:5432.
+# command line, SoftHSM2 and OpenSC for PKCS#11, Mosquitto as the MQTT broker the interop tests start, wrk as the ocsp benchmark's load generator) and a running PostgreSQL on 127.0.0.1:5432.
 # Safe to run repeatedly; installs only what is missing; needs root for apt-get (skipped otherwise,
 # and the tests then skip or — with KEYLINE_REQUIRE_SERVICES=1 — fail on what is missing).
 set -uo pipefail
@@ -12,6 +12,7 @@ command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] || missing+=(libengine-pkcs11-openssl)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if ((${#missing[@]} > 0)); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -38,7 +38,7 @@ function waitFor(
   pattern: RegExp,
   what: string,
   ms = 30_000,
-): Promise<string> {
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`${what} did not start: ${seen}`)), ms);
@@ -50,7 +50,7 @@ function waitFor(
         child[stream]!.removeListener('data', onData);
         // Keep draining: a full pipe would block the server.
         child[stream]!.resume();
-        resolve(match[1] ?? match[0]);
+        resolve(match);
       }
     };
     child[stream]!.on('data', onData);
@@ -62,22 +62,36 @@ function waitFor(
 }
 
 /**
- * `keyline serve --data <dir> --host 127.0.0.1 --port 0` as an operator runs it (default log level
- * info, JSON logs on stderr, here read and thrown away), the passphrase of the software keys in the
- * environment, `nodeArgs` before the script (e.g. `--cpu-prof`). Resolves with the process and its
- * base URL.
+ * `keyline serve --data <dir> --host 127.0.0.1 --port 0 --ocsp-port 0` as an operator runs it
+ * (default log level info, JSON logs on stderr, here read and thrown away), the passphrase of the
+ * software keys in the environment, `nodeArgs` before the script (e.g. `--cpu-prof`). Resolves with
+ * the process, its base URL and the base URL of its dedicated OCSP listener.
  */
 export async function startKeyline(
   dataDir: string,
   passphrase: string,
   nodeArgs: readonly string[] = [],
-): Promise<{ child: ChildProcess; url: string }> {
+  serveArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; url: string; ocspUrl: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, KEYLINE_PASSPHRASE: passphrase };
   delete env['KEYLINE_DB'];
   delete env['KEYLINE_DATA'];
   const child = spawn(
     process.execPath,
-    [...nodeArgs, KEYLINE_BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0'],
+    [
+      ...nodeArgs,
+      KEYLINE_BIN,
+      'serve',
+      '--data',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--ocsp-port',
+      '0',
+      ...serveArgs,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Its logs: kept until it listens (to say why, should it not start), then drained unread.
@@ -87,8 +101,14 @@ export async function startKeyline(
   };
   child.stderr!.on('data', keep);
   try {
-    const url = await waitFor(child, 'stdout', /listening on (\S+)\n/, 'keyline serve');
-    return { child, url };
+    // `serve` prints the OCSP listener's line first, then `listening on`.
+    const match = await waitFor(
+      child,
+      'stdout',
+      /ocsp on (\S+) [^\n]*\n(?:[^\n]*\n)*?listening on (\S+)\n/,
+      'keyline serve',
+    );
+    return { child, url: match[2]!, ocspUrl: match[1]! };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${logs}`);
   } finally {
@@ -142,6 +162,22 @@ export function processCpuSeconds(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds of a process and its child processes (`keyline serve --ocsp-workers`), from /proc. */
+export function processTreeCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // No such file (an older kernel): the process alone.
+  }
+  return children.reduce((sum, child) => sum + processCpuSeconds(child), processCpuSeconds(pid));
 }
 
 /** Sends SIGTERM to each child still running and waits for them to exit (SIGKILL after `ms`). */

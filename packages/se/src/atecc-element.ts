@@ -1,4 +1,5 @@
 import { fail } from '@keyline/core';
+import { Exclusive } from './exclusive.js';
 import { atcaCrc16 } from './atecc/crc.js';
 import { isConfigLocked, isDataLocked, modelOfRevision, serialOf, slotLocksOf } from './atecc/config-zone.js';
 import { OPCODE, type AteccCommand } from './atecc/opcodes.js';
@@ -33,7 +34,10 @@ export const MAX_RANDOM_LENGTH = 4096;
 /** What Random answers until the configuration zone is locked: FF FF 00 00, eight times. */
 const UNLOCKED_RANDOM = Uint8Array.from({ length: 32 }, (_, i) => (i % 4 < 2 ? 0xff : 0x00));
 
-function command(opcode: number, param1: number, param2: number, data: Uint8Array = new Uint8Array(0)): AteccCommand {
+/** The data of a command that carries none (nothing writes into a command's data). */
+const NO_DATA = new Uint8Array(0);
+
+function command(opcode: number, param1: number, param2: number, data: Uint8Array = NO_DATA): AteccCommand {
   return { opcode, param1, param2, data };
 }
 
@@ -61,20 +65,20 @@ function checkRange(offset: number, length: number, size: number): void {
  */
 export class AteccElement implements SecureElement {
   readonly #port: CommandPort;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #turns = new Exclusive();
 
   constructor(port: CommandPort) {
     this.#port = port;
   }
 
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
+    return this.#turns.run(run);
   }
 
-  #run(cmd: AteccCommand, expectedLength: number): Promise<Uint8Array> {
-    return this.#port.execute(cmd, expectedLength);
+  /** One command's output: at once when the port could run it at once (see `CommandPort.executeNow`). */
+  #run(cmd: AteccCommand, expectedLength: number): Uint8Array | Promise<Uint8Array> {
+    const port = this.#port;
+    return port.executeNow === undefined ? port.execute(cmd, expectedLength) : port.executeNow(cmd, expectedLength);
   }
 
   async info(): Promise<ElementInfo> {
@@ -99,7 +103,7 @@ export class AteccElement implements SecureElement {
     checkSlot(slot);
     return this.#exclusive(async () => {
       const xy = await this.#run(command(OPCODE.GENKEY, GENKEY_CREATE, slot), 64);
-      return concatBytes(Uint8Array.of(0x04), xy);
+      return uncompressedPoint(xy);
     });
   }
 
@@ -107,7 +111,7 @@ export class AteccElement implements SecureElement {
     checkSlot(slot);
     return this.#exclusive(async () => {
       const xy = await this.#run(command(OPCODE.GENKEY, GENKEY_PUBLIC, slot), 64);
-      return concatBytes(Uint8Array.of(0x04), xy);
+      return uncompressedPoint(xy);
     });
   }
 
@@ -126,7 +130,7 @@ export class AteccElement implements SecureElement {
     if (!isBytes(peerPublicKey) || peerPublicKey.length !== 65 || peerPublicKey[0] !== 0x04)
       fail('ERR_SE_BAD_PUBLIC_KEY');
     const xy = peerPublicKey.slice(1);
-    return this.#exclusive(() => this.#run(command(OPCODE.ECDH, 0x00, slot, xy), 32));
+    return this.#exclusive(async () => this.#run(command(OPCODE.ECDH, 0x00, slot, xy), 32));
   }
 
   async random(length: number): Promise<Uint8Array> {
@@ -226,28 +230,51 @@ export class AteccElement implements SecureElement {
     const size = zone === ZONE.CONFIG ? CONFIG_ZONE_SIZE : zone === ZONE.OTP ? OTP_ZONE_SIZE : SLOT_SIZES[slot]!;
     const start = offset - (offset % WORD);
     const end = Math.min(size, Math.ceil((offset + length) / WORD) * WORD);
-    const parts: Uint8Array[] = [];
+    // Each transfer's bytes go straight to their place in the result (no parts to join).
+    const result = new Uint8Array(length);
     for (const step of planTransfers(start, end, size)) {
       const param1 = zone | (step.length === BLOCK ? 0x80 : 0);
-      const out = await this.#run(
+      const pending = this.#run(
         command(OPCODE.READ, param1, encodeAddress({ zone, slot, offset: step.offset })),
         step.length,
       );
-      parts.push(out.subarray(0, Math.min(step.length, end - step.offset)));
+      const out = pending instanceof Uint8Array ? pending : await pending;
+      const from = Math.max(step.offset, offset);
+      const to = Math.min(step.offset + step.length, offset + length);
+      if (to > from) result.set(out.subarray(from - step.offset, to - step.offset), from - offset);
     }
-    return concatBytes(...parts).slice(offset - start, offset - start + length);
+    return result;
   }
 
   async #writeZone(zone: Zone, slot: number, offset: number, data: Uint8Array): Promise<void> {
     if (offset % WORD !== 0 || data.length % WORD !== 0) fail('ERR_SE_MISALIGNED');
     const size = zone === ZONE.CONFIG ? CONFIG_ZONE_SIZE : zone === ZONE.OTP ? OTP_ZONE_SIZE : SLOT_SIZES[slot]!;
     for (const step of planTransfers(offset, offset + data.length, size)) {
-      const chunk = new Uint8Array(step.length);
-      chunk.set(data.subarray(step.offset - offset, Math.min(step.offset - offset + step.length, data.length)));
+      const at = step.offset - offset;
+      // `data` is the element's own copy: a whole transfer is a view of it; a slot's short last block
+      // is padded with zeros to the 32 bytes a block write carries.
+      let chunk: Uint8Array;
+      if (at + step.length <= data.length) chunk = data.subarray(at, at + step.length);
+      else {
+        chunk = new Uint8Array(step.length);
+        chunk.set(data.subarray(at));
+      }
       const param1 = zone | (step.length === BLOCK ? 0x80 : 0);
-      await this.#run(command(OPCODE.WRITE, param1, encodeAddress({ zone, slot, offset: step.offset }), chunk), 1);
+      const pending = this.#run(
+        command(OPCODE.WRITE, param1, encodeAddress({ zone, slot, offset: step.offset }), chunk),
+        1,
+      );
+      if (!(pending instanceof Uint8Array)) await pending;
     }
   }
+}
+
+/** 04 || X || Y from the X || Y a GenKey outputs. */
+function uncompressedPoint(xy: Uint8Array): Uint8Array {
+  const point = new Uint8Array(1 + xy.length);
+  point[0] = 0x04;
+  point.set(xy, 1);
+  return point;
 }
 
 function decodeCounter(bytes: Uint8Array): number {

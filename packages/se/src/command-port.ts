@@ -9,6 +9,11 @@ import type { AteccCommand } from './atecc/opcodes.js';
  */
 export interface CommandPort {
   execute(command: AteccCommand, expectedLength: number): Promise<Uint8Array>;
+  /**
+   * As `execute`, but the output comes back synchronously when the command could run at once (an
+   * emulated chip in process): a driver then sends a chip's many commands without a promise each.
+   */
+  executeNow?(command: AteccCommand, expectedLength: number): Uint8Array | Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -54,8 +54,21 @@ export class FramedCommandPort implements CommandPort {
   }
 
   async execute(command: AteccCommand, expectedLength: number): Promise<Uint8Array> {
-    const response = await this.#transport.transact(encodeCommandFrame(command));
-    return interpretOutput(decodeResponseFrame(response), expectedLength);
+    return this.executeNow(command, expectedLength);
+  }
+
+  /** The output at once when the transport answered at once (`Transport.transactNow`); else a promise. */
+  executeNow(command: AteccCommand, expectedLength: number): Uint8Array | Promise<Uint8Array> {
+    const transport = this.#transport;
+    const frame = encodeCommandFrame(command);
+    if (transport.transactNow === undefined) return this.#later(transport.transact(frame), expectedLength);
+    const response = transport.transactNow(frame);
+    if (response instanceof Uint8Array) return interpretOutput(decodeResponseFrame(response), expectedLength);
+    return this.#later(response, expectedLength);
+  }
+
+  async #later(pending: Promise<Uint8Array>, expectedLength: number): Promise<Uint8Array> {
+    return interpretOutput(decodeResponseFrame(await pending), expectedLength);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * @keyline/se — secure elements: the `SecureElement` interface, an emulator of the ATECC508A/608A
  * (chip images, slots, locks, counters, faults, a timing model), ATECC command framing with its
- * CRC-16, transports (in process and over a local socket), and trays of emulated chips.
+ * CRC-16, transports (in process, between threads and over a local socket), and trays of emulated chips.
  * No API here returns a private key.
  */
 export type { SecureElement, ElementInfo } from './element.js';
@@ -72,9 +72,12 @@ export type { Transport } from './transport/transport.js';
 export { InProcessTransport } from './transport/in-process.js';
 export { SocketTransport, type SocketTransportOptions } from './transport/socket-client.js';
 export type { SocketAddress } from './transport/socket-protocol.js';
+export { FramePortClient, PortTransport } from './transport/port-transport.js';
+export type { FramePort, FrameRequest, FrameAnswer, SessionEnd } from './transport/port-protocol.js';
 
 // Trays
 export { createTray, listTray, openTrayChip, traySerials, chipFileName, Tray } from './tray/tray.js';
+export { FramePortServer } from './tray/port-server.js';
 export {
   serveTray,
   connectElement,

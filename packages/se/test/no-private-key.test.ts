@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import {
@@ -12,8 +13,10 @@ import {
   Tray,
   ZONE,
   encodeAddress,
+  type ChipReply,
 } from '../src/index.js';
 import { peerKeyPair, scalarsInImage, sha256, tempDir } from './helpers.js';
+import { readImageFile } from '../src/emulator/image-file.js';
 
 /**
  * DESIGN.md: se/ must not "let a private key out through any API". This test makes keys in every key
@@ -182,6 +185,17 @@ describe('no API returns private key material', () => {
       const reopened = await api.openTrayChip(dir.path, serial);
       await exerciseElement('direct', reopened.element());
       await exerciseElement('framed', reopened.framedElement());
+      // Framed between threads' ports (here both ends in this thread: the messages are the same).
+      const channel = new MessageChannel();
+      const stop = new api.FramePortServer(async () => reopened).listen(channel.port1);
+      const client = new api.FramePortClient(channel.port2);
+      try {
+        await exerciseElement('port', new api.FramedElement(client.transport(serial)));
+      } finally {
+        stop();
+        client.detach();
+        channel.port1.close();
+      }
       outputs.push({ what: 'chip', value: reopened });
     } finally {
       await server.close().catch(() => undefined);
@@ -195,6 +209,9 @@ describe('no API returns private key material', () => {
     const chip = await api.openTrayChip(dir.path, serial);
     const processor = new CommandProcessor(chip);
     const session = chip.openSession();
+    // The same chip in memory, which answers synchronously (`executeNow`).
+    const twin = new EmulatedChip(await readImageFile(chipFile));
+    const twinSession = twin.openSession();
     const chipMethods = Object.getOwnPropertyNames(EmulatedChip.prototype).filter((m) => m !== 'constructor');
     const seen: unknown[] = [
       chip.summary(),
@@ -210,6 +227,7 @@ describe('no API returns private key material', () => {
         'clearFaults',
         'element',
         'execute',
+        'executeNow',
         'faults',
         'flush',
         'framedElement',
@@ -245,9 +263,16 @@ describe('no API returns private key material', () => {
           const command = { opcode, param1, param2, data };
           const reply = await chip.execute(command, session);
           const frame = await processor.process(api.encodeCommandFrame(command), session);
+          const now = twin.executeNow(command, twinSession);
+          if (now === undefined) throw new Error('a chip in memory runs a command at once');
           replies++;
-          const replyValue = reply.kind === 'output' ? reply.output : reply.kind === 'error' ? reply.error.message : '';
-          if (detector.leaks(replyValue) || detector.leaks(frame ?? new Uint8Array(0)))
+          const valueOf = (r: ChipReply): unknown =>
+            r.kind === 'output' ? r.output : r.kind === 'error' ? r.error.message : '';
+          if (
+            detector.leaks(valueOf(reply)) ||
+            detector.leaks(valueOf(now)) ||
+            detector.leaks(frame ?? new Uint8Array(0))
+          )
             throw new Error(`leak: ${JSON.stringify({ opcode, param1, param2 })}`);
         }
       }
@@ -268,6 +293,9 @@ describe('no API returns private key material', () => {
       CommandProcessor: () => 'class, exercised above',
       InProcessTransport: () => 'class, used by framedElement()',
       SocketTransport: () => 'class, used by connectElement()',
+      FramePortClient: () => 'class, exercised above (frames between ports)',
+      PortTransport: () => 'class, made by FramePortClient.transport, exercised above',
+      FramePortServer: () => 'class, exercised above (frames between ports)',
       Tray: async () => {
         const tray = new Tray(dir.path);
         return [await tray.serials(), (await tray.chip(serial)).summary(), await tray.chip(serial)];

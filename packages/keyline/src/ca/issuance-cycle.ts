@@ -21,6 +21,7 @@ import { newId } from './ids.js';
 import type { CertificateRecord } from './records.js';
 import { allocateSerial, type AllocatedSerial } from './serial.js';
 import type { Actor } from './service-port.js';
+import { runPipelinedCycle } from './pipelined-cycle.js';
 import type { NewCertificate, NewPreparedCertificate, Store } from './store-port.js';
 
 /**
@@ -50,6 +51,10 @@ import type { NewCertificate, NewPreparedCertificate, Store } from './store-port
  * recorded `valid` with one audit entry in a second transaction. Since the check at 5 proved that
  * each DER holds the persisted TBS, the store then keeps the TBS only inside the DER
  * (`markValidMany` with `tbsInDer`); `signing` records, all recovery needs, keep theirs.
+ *
+ * With `signingThreads` and a signer that has a pool of worker threads (software keys), a batch
+ * runs through pipelined-cycle.ts instead: the same steps and transactions, the pool signing the
+ * batch in pieces while this thread records the pieces already signed.
  */
 
 /** One certificate to issue. */
@@ -94,6 +99,22 @@ export interface CycleRequest {
    * structurally, their TBS compared byte for byte with the persisted one (step 5).
    */
   readonly lint?: 'each' | 'template';
+  /**
+   * Sign a batch on this many worker threads when the signer offers a pool (software keys,
+   * keys/pool/): the pool signs the batch in pieces while this thread records the pieces already
+   * signed (pipelined-cycle.ts). Undefined or 0: every signature on this thread.
+   */
+  readonly signingThreads?: number;
+}
+
+type SignerPool = NonNullable<ReturnType<NonNullable<PoolSigner['signingPool']>>>;
+
+/** A signer that can sign on worker threads (keys/ gives software keys one). */
+export interface PoolSigner extends Signer {
+  signingPool?(threads: number): {
+    readonly threads: number;
+    signMany(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
+  };
 }
 
 export interface IssuedCertificate {
@@ -109,7 +130,7 @@ export interface IssuedCertificate {
 }
 
 /** A certificate between steps 3 and 6. */
-interface Prepared {
+export interface Prepared {
   readonly plan: CyclePlan;
   readonly record: CertificateRecord;
   readonly tbs: Uint8Array;
@@ -117,7 +138,7 @@ interface Prepared {
 }
 
 /** A certificate between steps 4 and 6. */
-interface Signed {
+export interface Signed {
   readonly prepared: Prepared;
   readonly der: Uint8Array;
   readonly fingerprint: string;
@@ -139,6 +160,8 @@ export async function runIssuanceCycle(ctx: AuthorityContext, request: CycleRequ
   if (request.plans.length === 0) return [];
   const algorithm = encodeSignatureAlgorithm(request.signer.algorithm);
   const strict = (request.lint ?? 'each') === 'each';
+  const pool = poolFor(request);
+  if (pool !== undefined) return runPipelinedCycle(ctx, request, algorithm, strict, pool);
   const prepared = await reserveAndPrepare(ctx, request, algorithm, strict);
   for (const p of prepared) ctx.inFlight.add(p.record.id);
   try {
@@ -168,8 +191,20 @@ export async function runIssuanceCycle(ctx: AuthorityContext, request: CycleRequ
   }
 }
 
+/**
+ * The signer's pool when the request asks for one and can use it: a batch without `before` and
+ * `after` hooks (those belong to one transaction each) and a signer that has a pool.
+ */
+function poolFor(request: CycleRequest): SignerPool | undefined {
+  const threads = request.signingThreads ?? 0;
+  if (threads <= 0 || request.plans.length < 2) return undefined;
+  if (request.before !== undefined || request.after !== undefined) return undefined;
+  const signer = request.signer as PoolSigner;
+  return signer.signingPool?.(threads);
+}
+
 /** Steps 1–3 in one transaction, retried with fresh serials on a unique-key collision. */
-async function reserveAndPrepare(
+export async function reserveAndPrepare(
   ctx: AuthorityContext,
   request: CycleRequest,
   algorithm: Uint8Array,
@@ -240,19 +275,36 @@ async function reserveAndPrepare(
         return out;
       });
     } catch (error) {
-      if (!isKeylineError(error, 'ERR_STORE_CONFLICT') || attempt >= RESERVE_ATTEMPTS) throw error;
-      if (request.plans.some((plan) => plan.serial !== undefined)) throw error;
-      // A unique key collided: a serial (retry with new ones) or a request id another caller took
-      // meanwhile (then that caller's result is the answer).
-      for (const plan of request.plans) {
-        if (plan.requestId == null) continue;
-        const taken = await ctx.store.certificates.getByRequestId(request.caId, plan.requestId);
-        if (taken !== undefined) {
-          fail('ERR_CA_REQUEST_PENDING', `request id "${plan.requestId}" was taken by a concurrent request`, {
-            requestId: plan.requestId,
-          });
-        }
-      }
+      await rethrowUnlessRetryable(ctx, request, error, attempt);
+    }
+  }
+}
+
+/**
+ * After a failed reservation: returns when a fresh attempt may help (a serial collided), else
+ * throws the error, or ERR_CA_REQUEST_PENDING when a request id of the batch was taken by
+ * another caller meanwhile (that caller's result is the answer).
+ */
+async function rethrowUnlessRetryable(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  error: unknown,
+  attempt: number,
+): Promise<void> {
+  if (!isKeylineError(error, 'ERR_STORE_CONFLICT') || attempt >= RESERVE_ATTEMPTS) throw error;
+  if (request.plans.some((plan) => plan.serial !== undefined)) throw error;
+  await refuseTakenRequestIds(ctx, request);
+}
+
+/** ERR_CA_REQUEST_PENDING when a request id of the batch is stored already (a concurrent caller's). */
+async function refuseTakenRequestIds(ctx: AuthorityContext, request: CycleRequest): Promise<void> {
+  for (const plan of request.plans) {
+    if (plan.requestId == null) continue;
+    const taken = await ctx.store.certificates.getByRequestId(request.caId, plan.requestId);
+    if (taken !== undefined) {
+      fail('ERR_CA_REQUEST_PENDING', `request id "${plan.requestId}" was taken by a concurrent request`, {
+        requestId: plan.requestId,
+      });
     }
   }
 }
@@ -270,6 +322,22 @@ async function prepareBatch(
   algorithm: Uint8Array,
   strict: boolean,
 ): Promise<Prepared[]> {
+  const built = buildBatch(ctx, request, algorithm, strict);
+  return persistBatch(ctx, request, built.rows, built.findings);
+}
+
+/** A batch built and linted (steps 1–2 without the store): its rows and each one's findings. */
+interface BuiltBatch {
+  readonly rows: NewPreparedCertificate[];
+  readonly findings: (readonly Finding[])[];
+}
+
+/**
+ * Steps 1–2 for a batch, no store involved (a refusal leaves nothing to roll back): a serial
+ * per plan (from one read of the random source), each TBS built around it and, with `strict`,
+ * decoded and linted (else the first only, the template vouching for the rest).
+ */
+function buildBatch(ctx: AuthorityContext, request: CycleRequest, algorithm: Uint8Array, strict: boolean): BuiltBatch {
   const at = ctx.now();
   const { plans } = request;
   const rows: NewPreparedCertificate[] = new Array(plans.length);
@@ -305,6 +373,22 @@ async function prepareBatch(
       notAfter: validity.notAfter,
     };
   }
+  return { rows, findings };
+}
+
+/**
+ * Step 3 for a built batch: one transaction stores each certificate as `signing` with its serial
+ * and the exact TBS to be signed — one write per certificate through `prepareMany` when the store
+ * has it, else `reserveMany` and `markSigningMany` — with the audit entry. Nothing is signed
+ * before it commits.
+ */
+function persistBatch(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  rows: readonly NewPreparedCertificate[],
+  findings: readonly (readonly Finding[])[],
+): Promise<Prepared[]> {
+  const { plans } = request;
   return ctx.store.transaction(async (tx) => {
     if (request.before !== undefined) await request.before(tx);
     const certificates = tx.certificates;
@@ -315,10 +399,11 @@ async function prepareBatch(
       if (certificates.reserveMany !== undefined) await certificates.reserveMany(rows);
       else for (const row of rows) await certificates.reserve(row);
       if (certificates.markSigningMany !== undefined) {
-        records = await certificates.markSigningMany(rows, at);
+        records = await certificates.markSigningMany(rows, rows[0]!.at);
       } else {
         records = [];
-        for (const r of rows) records.push(await certificates.markSigning(r.id, r.tbsDer, r.notBefore, r.notAfter, at));
+        for (const r of rows)
+          records.push(await certificates.markSigning(r.id, r.tbsDer, r.notBefore, r.notAfter, r.at));
       }
     }
     const out: Prepared[] = records.map((record, k) => ({
@@ -404,7 +489,7 @@ export function lintClean(view: LintTarget, profile: ProfileName, issuer: LintTa
  * decoded and linted at step 2, and these bytes are it, so the certificate is not decoded again
  * (callers that want the decoded form get it lazily, `IssuedCertificate.certificate`).
  */
-function checkSigned(p: Prepared, der: Uint8Array, algorithm: Uint8Array): Signed {
+export function checkSigned(p: Prepared, der: Uint8Array, algorithm: Uint8Array): Signed {
   let same = false;
   try {
     const top = readTlv(der, 0, der.length);
@@ -441,19 +526,7 @@ async function finish(
   try {
     return await ctx.store.transaction(async (tx) => {
       const at = ctx.now();
-      let records: CertificateRecord[];
-      if (tx.certificates.markValidMany !== undefined && signed.length > 1) {
-        // Step 5 checked that each DER holds the persisted TBS: the store keeps one copy.
-        records = await tx.certificates.markValidMany(
-          signed.map((s) => ({ id: s.prepared.record.id, der: s.der, fingerprint: s.fingerprint })),
-          at,
-          { tbsInDer: true, signing: signed.map((s) => s.prepared.record) },
-        );
-      } else {
-        records = [];
-        for (const s of signed)
-          records.push(await tx.certificates.markValid(s.prepared.record.id, s.der, s.fingerprint, at));
-      }
+      const records = await markSignedValid(tx, signed, at);
       const issued = records.map((record, k) => issuedCertificate(record, signed[k]!));
       await ctx.audit(tx, request.actor, 'cert.issue', auditTarget(request, issued), issueDetails(issued));
       if (request.after !== undefined) await request.after(tx, issued);
@@ -469,6 +542,58 @@ async function finish(
       'recording the signed certificate failed',
       error,
     );
+    throw error;
+  }
+}
+
+/** Records checked certificates `valid` in `tx` (one statement per chunk where the store can). */
+async function markSignedValid(tx: Store, signed: readonly Signed[], at: Date): Promise<CertificateRecord[]> {
+  if (tx.certificates.markValidMany !== undefined && signed.length > 1) {
+    // Step 5 checked that each DER holds the persisted TBS: the store keeps one copy.
+    return tx.certificates.markValidMany(
+      signed.map((s) => ({ id: s.prepared.record.id, der: s.der, fingerprint: s.fingerprint })),
+      at,
+      { tbsInDer: true, signing: signed.map((s) => s.prepared.record) },
+    );
+  }
+  const records: CertificateRecord[] = [];
+  for (const s of signed) records.push(await tx.certificates.markValid(s.prepared.record.id, s.der, s.fingerprint, at));
+  return records;
+}
+
+/**
+ * Step 6 for a batch signed in pieces that arrive while it is being recorded (pipelined-cycle.ts):
+ * one transaction records each piece `valid` as soon as `pieces[k]()` gives it signed and checked,
+ * then appends the one audit entry and commits, so the batch is recorded all or nothing as by
+ * `finish`. Any failure — a piece that does not come (the signer), a check, the store — rolls the
+ * transaction back and fails every record of `prepared` (listed as revoked), then throws.
+ */
+export async function finishPieces(
+  ctx: AuthorityContext,
+  request: CycleRequest,
+  prepared: readonly Prepared[],
+  pieces: readonly (() => Promise<readonly Signed[]>)[],
+): Promise<IssuedCertificate[]> {
+  let why = 'recording the signed certificate failed';
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const at = ctx.now();
+      const issued: IssuedCertificate[] = [];
+      for (const piece of pieces) {
+        why = 'the signer failed';
+        const signed = await piece();
+        why = 'recording the signed certificate failed';
+        const records = await markSignedValid(tx, signed, at);
+        records.forEach((record, k) => issued.push(issuedCertificate(record, signed[k]!)));
+      }
+      if (issued.length !== prepared.length) throw new Error('a signed piece of the batch is missing');
+      await ctx.audit(tx, request.actor, 'cert.issue', auditTarget(request, issued), issueDetails(issued));
+      if (request.after !== undefined) await request.after(tx, issued);
+      return issued;
+    });
+  } catch (error) {
+    if (isKeylineError(error, 'ERR_CA_SIGNED_TBS_MISMATCH')) why = 'the signed TBS differs from the linted one';
+    await failRecords(ctx, request.actor, prepared, why, error);
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import type { AuthorityContext } from './context.js';
 import { devicePlan, requireEndEntityIssuer, type DeviceFields } from './device-issue.js';
 import { checkRequestId } from './issue-from-csr.js';
 import { runIssuanceCycle, type CyclePlan } from './issuance-cycle.js';
+import { MAX_SIGNING_THREADS } from './pipelined-cycle.js';
 import type { Actor, IssueResult } from './service-port.js';
 
 /** One device of a factory batch. */
@@ -16,10 +17,25 @@ export interface IssueDevicesOptions {
    * compile time and checks every per-device field as it writes it (see issuance-cycle.ts).
    */
   readonly lint?: 'each' | 'template';
+  /**
+   * Sign on this many worker threads when the CA's key is a software key (keys/pool/): the pool
+   * signs the batch in pieces while the calling thread records the pieces already signed
+   * (ca/pipelined-cycle.ts). Default 0: every signature on the calling thread. Token keys always
+   * sign on the token.
+   */
+  readonly signingThreads?: number;
 }
 
 /** Most devices one call may issue (one transaction per step covers them all). */
 export const MAX_DEVICE_BATCH = 10_000;
+
+/** The signing threads asked for: a whole number from 0 to MAX_SIGNING_THREADS (ERR_CA_BAD_INPUT otherwise). */
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 0 || threads > MAX_SIGNING_THREADS) {
+    fail('ERR_CA_BAD_INPUT', `signingThreads is a whole number from 0 to ${MAX_SIGNING_THREADS}`);
+  }
+  return threads;
+}
 
 /** Whether a stored certificate is for this device key (a P-256 point or SPKI). */
 function sameKey(certificateDer: Uint8Array, publicKey: Uint8Array): boolean {
@@ -79,6 +95,7 @@ export async function issueDevices(
       actor,
       plans,
       lint: options.lint ?? 'each',
+      ...(options.signingThreads !== undefined && { signingThreads: checkThreads(options.signingThreads) }),
     });
     issued.forEach((item, k) => {
       results[positions[k]!] = { record: item.record, reused: false };

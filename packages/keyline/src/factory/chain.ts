@@ -97,12 +97,9 @@ export async function prepareBatchChain(
     }
     throw error;
   }
-  const compiled = compileChainDefinition(definition);
-  let deviceTemplate: DeviceTemplate;
-  let slot9: Uint8Array;
+  let station: StationChain;
   try {
-    deviceTemplate = deviceTemplateForIssuer(issuing, definition.device);
-    slot9 = encodeSignerKeySlot(issuing.spki);
+    station = stationChain(issuing, definition);
   } catch (error) {
     if (isKeylineError(error)) {
       throw new KeylineError(
@@ -114,11 +111,25 @@ export async function prepareBatchChain(
     }
     throw error;
   }
+  return { ca, issuerChain, root, ...station };
+}
+
+/**
+ * What a station needs of a batch's chain (station.ts), built from the issuing CA certificate and
+ * the chain definition alone: what a station thread rebuilds from the two (station-thread.ts).
+ * Throws the core's error when the CA cannot sign compressible device certificates.
+ */
+export type StationChain = Pick<
+  BatchChain,
+  'issuing' | 'definition' | 'compiled' | 'deviceTemplate' | 'signerCompressed' | 'slot9'
+>;
+
+export function stationChain(issuing: Certificate, definition: ChainDefinition): StationChain {
+  const compiled = compileChainDefinition(definition);
+  const deviceTemplate = deviceTemplateForIssuer(issuing, definition.device);
+  const slot9 = encodeSignerKeySlot(issuing.spki);
   return {
-    ca,
     issuing,
-    issuerChain,
-    root,
     definition,
     compiled,
     deviceTemplate,

@@ -29,6 +29,14 @@ export interface ChipSource {
   serials(): Promise<string[]>;
   /** Opens one chip (the caller closes the element). */
   open(serialHex: string): Promise<SecureElement>;
+  /** The emulated chip itself (emulator sources only): what a station thread serves frames from. */
+  chip?(serialHex: string): Promise<EmulatedChip>;
+  /**
+   * Lets go of a chip the line is finished with in this run (`memory` persistence: the chip leaves
+   * the station, and its state, kept nowhere else, with it), so a batch's chips do not pile up in
+   * memory. A no-op for other sources.
+   */
+  release?(serialHex: string): void;
   /** Writes out what is pending (deferred persistence) and releases the source. */
   close(): Promise<void>;
 }
@@ -54,19 +62,22 @@ function emulatorSource(dir: string, options: SourceOptions): ChipSource {
   if (options.persistence === 'memory') {
     // Benchmarks: each chip is read from its image and lives in memory only; the tray is not changed.
     const chips = new Map<string, EmulatedChip>();
+    const chipOf = async (serialHex: string): Promise<EmulatedChip> => {
+      let chip = chips.get(serialHex);
+      if (chip === undefined) {
+        // Synchronous: a small file read once per chip costs less than a thread-pool round trip.
+        const text = readFileSync(join(dir, chipFileName(serialHex)), 'utf8');
+        chip = new EmulatedChip(stateOfImage(text), { timing: options.timing });
+        chips.set(serialHex, chip);
+      }
+      return chip;
+    };
     return {
       description: `emulator:${dir}`,
       serials: () => listTray(dir),
-      async open(serialHex) {
-        let chip = chips.get(serialHex);
-        if (chip === undefined) {
-          // Synchronous: a small file read once per chip costs less than a thread-pool round trip.
-          const text = readFileSync(join(dir, chipFileName(serialHex)), 'utf8');
-          chip = new EmulatedChip(stateOfImage(text), { timing: options.timing });
-          chips.set(serialHex, chip);
-        }
-        return chip.element(elementOptions);
-      },
+      open: async (serialHex) => (await chipOf(serialHex)).element(elementOptions),
+      chip: chipOf,
+      release: (serialHex) => void chips.delete(serialHex),
       close: async () => undefined,
     };
   }
@@ -82,6 +93,7 @@ function emulatorSource(dir: string, options: SourceOptions): ChipSource {
     async open(serialHex) {
       return (await tray.chip(serialHex)).element(elementOptions);
     },
+    chip: (serialHex) => tray.chip(serialHex),
     close: () => tray.flush(),
   };
 }

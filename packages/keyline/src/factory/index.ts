@@ -6,8 +6,9 @@
  */
 export { runFactoryBatch, deriveBatchId, type FactoryDeps, type FactoryCrashPoint } from './run.js';
 export type { FactoryRunOptions, FactoryReport, FactoryProgress, QuarantinedChip } from './options.js';
-export { DEFAULT_STATIONS, MAX_BATCH_COUNT, MAX_STATIONS } from './options.js';
+export { DEFAULT_STATIONS, MAX_BATCH_COUNT, MAX_STATIONS, MAX_THREADS } from './options.js';
 export { prepareBatchChain, definitionForCa, type BatchChain } from './chain.js';
 export { openChipSource, type ChipSource } from './elements.js';
+export { StationPool } from './station-pool.js';
 export { canTransition, transition, requestIdFor, isFinal } from './journal.js';
 export { chainDefinitionPath, jwkOfPoint } from './manifest-output.js';

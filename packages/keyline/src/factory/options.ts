@@ -24,6 +24,13 @@ export interface FactoryRunOptions {
    * not crash-safe), `memory` (chips read from the tray and never written back: benchmarks only).
    */
   persistence?: 'file' | 'memory' | 'deferred';
+  /**
+   * Station threads for an emulator source (default 0: the stations run in this thread). With N ≥ 1,
+   * N worker threads hold the chips and run the stations' chip work (key generation, writes, lock,
+   * the challenge and its check) while this thread keeps the journal, the CA and the manifest.
+   * Ignored for PKCS#11 tokens. A `stationPool` in the deps takes precedence.
+   */
+  threads?: number;
   /** Called after every chunk of chips. */
   onProgress?: (p: FactoryProgress) => void;
 }
@@ -70,6 +77,8 @@ export const MAX_BATCH_COUNT = 10_000_000;
 /** Most stations. */
 export const MAX_STATIONS = 64;
 export const DEFAULT_STATIONS = 4;
+/** Most station threads. */
+export const MAX_THREADS = 16;
 
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -84,6 +93,7 @@ export interface CheckedOptions {
   readonly manifestPath: string | undefined;
   readonly timing: boolean;
   readonly persistence: 'file' | 'memory' | 'deferred';
+  readonly threads: number;
 }
 
 export function checkOptions(options: FactoryRunOptions): CheckedOptions {
@@ -115,6 +125,10 @@ export function checkOptions(options: FactoryRunOptions): CheckedOptions {
   if (options.manifestPath !== undefined && (typeof options.manifestPath !== 'string' || options.manifestPath === '')) {
     fail('ERR_FACTORY_BAD_INPUT', 'the manifest path must be a file name');
   }
+  const threads = options.threads ?? 0;
+  if (!Number.isSafeInteger(threads) || threads < 0 || threads > MAX_THREADS) {
+    fail('ERR_FACTORY_BAD_INPUT', `threads must be a whole number from 0 to ${MAX_THREADS}`);
+  }
   return {
     caId,
     productId,
@@ -125,5 +139,6 @@ export function checkOptions(options: FactoryRunOptions): CheckedOptions {
     manifestPath: options.manifestPath,
     timing: options.timing === true,
     persistence,
+    threads,
   };
 }

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve, join } from 'node:path';
-import { fail, isKeylineError, type Clock, type CrlReason, type RandomSource } from '@keyline/core';
+import {
+  chainDefinitionToJson,
+  fail,
+  isKeylineError,
+  type Clock,
+  type CrlReason,
+  type RandomSource,
+  type Signer,
+} from '@keyline/core';
 import type { SecureElement } from '@keyline/se';
 import type { CertificateAuthority } from '../ca/authority.js';
 import { CLI_ACTOR, type Actor, type KeyProvider } from '../ca/service-port.js';
@@ -9,6 +17,9 @@ import type { FactoryBatchRecord, FactoryChipRecord, FactoryChipUpdate, Store } 
 import { prepareBatchChain, type BatchChain } from './chain.js';
 import { openChipSource, type ChipSource } from './elements.js';
 import { isFinal, requestIdFor, transition } from './journal.js';
+import { mapLimit } from './map-limit.js';
+import { StationPool } from './station-pool.js';
+import type { FinishItem } from './station-protocol.js';
 import { chainDefinitionPath, writeBatchManifest, writeChainDefinition } from './manifest-output.js';
 import {
   checkOptions,
@@ -60,39 +71,24 @@ export interface FactoryDeps {
   readonly elementTimeoutMs?: number;
   /** Chips per chunk: per journal transaction and per `issueDevices` call (default 256). */
   readonly chunkSize?: number;
+  /**
+   * Station threads kept across runs (an emulator source's chips are then held and worked on there);
+   * the run opens it for its batch and leaves it running. Without one, `threads` ≥ 1 in the options
+   * starts a pool for the run.
+   */
+  readonly stationPool?: StationPool;
   /** Tests: called at each crash point; throwing there stops the line as a crash would. */
   readonly crashAt?: (point: FactoryCrashPoint, chipSerial: string | null) => void;
 }
 
 const DEFAULT_CHUNK = 256;
+/** The smallest chunk with station threads: one issueDevices call's fixed cost spread over enough chips. */
+const MIN_THREADED_CHUNK = 32;
+const THREADED_CHUNKS = 16;
 /** Checked chips journalled done together. */
 const DONE_GROUP = 16;
 /** Generous: a durable emulator write waits for an fsync, which a loaded disk can stretch. */
 const DEFAULT_ELEMENT_TIMEOUT_MS = 5_000;
-
-/**
- * Runs `fn` over `items` with at most `limit` at once; results in input order. After a failure no
- * new item starts, and the failure is thrown only when the items already started have ended, so
- * nothing of this run still touches a chip when the caller (or a resumed run) goes on.
- */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failure === undefined) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure.error;
-  return out;
-}
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return a !== null && b !== null && a.length === b.length && Buffer.compare(a, b) === 0;
@@ -103,6 +99,25 @@ export function deriveBatchId(caLabel: string, productId: string, source: string
   const hash = createHash('sha256').update(`${caLabel}\n${productId}\n${source}\n${count}`).digest('hex');
   const stem = `${caLabel}-${productId}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50);
   return `${stem}-${hash.slice(0, 10)}`;
+}
+
+/**
+ * The issuing CA's signer for manifests, opened once per key provider and key: opening an encrypted
+ * key file derives its key (about 0.1 s), which a line running batch after batch pays once, as the CA
+ * core does for its own signers (ca/context.ts). A failed open is not kept.
+ */
+const manifestSigners = new WeakMap<KeyProvider, Map<string, Promise<Signer>>>();
+
+function manifestSigner(keys: KeyProvider, keyUri: string): Promise<Signer> {
+  let opened = manifestSigners.get(keys);
+  if (opened === undefined) manifestSigners.set(keys, (opened = new Map()));
+  let signer = opened.get(keyUri);
+  if (signer === undefined) {
+    signer = keys.open(keyUri);
+    opened.set(keyUri, signer);
+    signer.catch(() => opened.delete(keyUri));
+  }
+  return signer;
 }
 
 /** Whether a process of this host with that pid is alive (signal 0 checks without signalling). */
@@ -142,6 +157,8 @@ class Line {
     private readonly source: ChipSource,
     private readonly batch: FactoryBatchRecord,
     private readonly options: CheckedOptions,
+    private readonly pool?: StationPool,
+    private readonly timeoutMs?: number,
   ) {
     this.actor = deps.actor ?? CLI_ACTOR;
   }
@@ -189,7 +206,10 @@ class Line {
   }
 
   private async withElement<T>(chipSerial: string, fn: (element: SecureElement) => Promise<T>): Promise<T> {
-    const element = await this.source.open(chipSerial);
+    const element =
+      this.pool !== undefined
+        ? this.pool.element(chipSerial, { timeoutMs: this.timeoutMs })
+        : await this.source.open(chipSerial);
     try {
       return await fn(element);
     } finally {
@@ -343,21 +363,60 @@ class Line {
     if (list.length > 0) await this.deps.store.factory.updateChips(this.batch.id, list, this.now());
   }
 
-  /** One chunk through the three phases. */
+  /** One chunk through the three phases, the stations in this thread. */
   async chunk(chips: readonly FactoryChipRecord[]): Promise<void> {
-    const stations = this.options.stations;
-    // Phase A: keys.
-    const prepared = await mapLimit(chips, stations, (chip) => this.prepare(chip));
+    const prepared = await mapLimit(chips, this.options.stations, (chip) => this.prepare(chip));
+    const finish = await this.keysJournalledAndIssued(prepared);
+    await this.finishHere(finish);
+  }
+
+  /**
+   * Phases A and B of a chunk with station threads: fresh chips get their keys in their threads,
+   * the others (resumed) are brought to a known state here, over framed commands to their thread.
+   * Returns phase C's work, which `finishOnThreads` does.
+   */
+  async keysOnThreads(pool: StationPool, chips: readonly FactoryChipRecord[]): Promise<FinishWork[]> {
+    const fresh = chips.filter((c) => c.state === 'claimed');
+    const [outcomes, others] = await Promise.all([
+      pool.makeKeys(fresh.map((c) => c.chipSerial)),
+      mapLimit(
+        chips.filter((c) => c.state !== 'claimed'),
+        this.options.stations,
+        (chip) => this.prepare(chip),
+      ),
+    ]);
+    const byChip = new Map<string, Prepared>();
+    fresh.forEach((chip, i) => {
+      const outcome = outcomes[i]!;
+      if (!outcome.ok) {
+        byChip.set(chip.chipSerial, { kind: 'quarantine', chip, code: outcome.code, reason: outcome.reason });
+        return;
+      }
+      this.crash('after-key', chip.chipSerial);
+      const attempt = chip.attempt + 1;
+      const update = transition(chip.chipSerial, chip.state, 'key-made', {
+        attempt,
+        publicKey: outcome.publicKey!,
+        requestId: requestIdFor(this.batch.id, chip.chipSerial, attempt),
+        certSerial: null,
+      });
+      byChip.set(chip.chipSerial, { kind: 'issue', chip: { ...chip, ...update }, update });
+    });
+    let k = 0;
+    for (const chip of chips) if (chip.state !== 'claimed') byChip.set(chip.chipSerial, others[k++]!);
+    return this.keysJournalledAndIssued(chips.map((c) => byChip.get(c.chipSerial)!));
+  }
+
+  /** The journal told of phase A; phase B: one issueDevices call for the chunk. Phase C's work. */
+  private async keysJournalledAndIssued(prepared: readonly Prepared[]): Promise<FinishWork[]> {
     await this.apply(prepared.map((p) => (p.kind === 'issue' || p.kind === 'finish' ? p.update : undefined)));
     for (const p of prepared)
       if (p.kind === 'issue' && p.update !== undefined) this.crash('after-key-journal', p.chip.chipSerial);
     this.skipped += prepared.filter((p) => p.kind === 'skipped').length;
     await this.quarantine(prepared.flatMap((p) => (p.kind === 'quarantine' ? [p] : [])));
 
-    // Phase B: certificates, one issueDevices call for the chunk.
     const toIssue = prepared.flatMap((p) => (p.kind === 'issue' ? [p.chip] : []));
-    const finish: { chip: FactoryChipRecord; der?: Uint8Array; fresh?: boolean; facts?: IssuedFacts }[] =
-      prepared.flatMap((p) => (p.kind === 'finish' ? [{ chip: p.chip }] : []));
+    const finish: FinishWork[] = prepared.flatMap((p) => (p.kind === 'finish' ? [{ chip: p.chip }] : []));
     if (toIssue.length > 0) {
       await this.apply(toIssue.map((chip) => transition(chip.chipSerial, 'key-made', 'issuing')));
       this.crash('before-issue');
@@ -391,18 +450,32 @@ class Line {
       this.crash('after-issued-journal');
       finish.push(...issued.map(({ chip, der, facts }) => ({ chip, der, facts, fresh: true })));
     }
+    return finish;
+  }
 
-    // Phase C: write, lock, check. Checked chips are journalled done in small groups as they finish,
-    // so a crash loses little checking work.
+  /**
+   * Journals checked chips done in small groups as they finish (so a crash loses little checking
+   * work); `flush` writes what is pending, after the groups before it.
+   */
+  private doneJournal(): { add(chip: FactoryChipRecord): void; flush(): Promise<void>; pending(): number } {
     let pending: FactoryChipUpdate[] = [];
     let flushing: Promise<void> = Promise.resolve();
-    const flush = (): Promise<void> => {
-      const group = pending;
-      pending = [];
-      flushing = flushing.then(() => this.apply(group));
-      return flushing;
+    return {
+      add: (chip) => void pending.push(transition(chip.chipSerial, chip.state, 'done')),
+      pending: () => pending.length,
+      flush: () => {
+        const group = pending;
+        pending = [];
+        flushing = flushing.then(() => this.apply(group));
+        return flushing;
+      },
     };
-    const outcomes = await mapLimit(finish, stations, async ({ chip, der, fresh, facts }) => {
+  }
+
+  /** Phase C in this thread: write, lock, check (K stations). */
+  private async finishHere(finish: readonly FinishWork[]): Promise<void> {
+    const journal = this.doneJournal();
+    const outcomes = await mapLimit(finish, this.options.stations, async ({ chip, der, fresh, facts }) => {
       let failure: { code: string; reason: string } | undefined;
       try {
         const certificateDer = der ?? (await this.certificateDer(chip.certSerial!));
@@ -420,15 +493,60 @@ class Line {
         failure = describeFailure(error);
       }
       if (failure !== undefined) return { chip, ok: false as const, ...failure };
-      pending.push(transition(chip.chipSerial, chip.state, 'done'));
-      if (pending.length >= DONE_GROUP) await flush();
+      journal.add(chip);
+      if (journal.pending() >= DONE_GROUP) await journal.flush();
       return { chip, ok: true as const };
     });
-    await flush();
+    await journal.flush();
     this.done += outcomes.filter((o) => o.ok).length;
     this.crash('after-done-journal');
     await this.quarantine(outcomes.flatMap((o) => (o.ok ? [] : [{ chip: o.chip, code: o.code, reason: o.reason }])));
   }
+
+  /**
+   * Phase C on the station threads: each group of chips journalled done as its outcomes come back;
+   * the failed ones quarantined at the end. (The crash points inside a chip's steps are not reached
+   * here: the tests that use them run the stations in process.)
+   */
+  async finishOnThreads(pool: StationPool, finish: readonly FinishWork[]): Promise<void> {
+    const items: FinishItem[] = [];
+    const chips = new Map<string, FactoryChipRecord>();
+    for (const { chip, der, fresh, facts } of finish) {
+      chips.set(chip.chipSerial, chip);
+      items.push({
+        serialHex: chip.chipSerial,
+        certificateDer: der ?? (await this.certificateDer(chip.certSerial!)),
+        publicKey: chip.publicKey!,
+        knownUnlocked: fresh === true,
+        ...(facts !== undefined && { notBefore: facts.notBefore.getTime(), notAfter: facts.notAfter.getTime() }),
+      });
+    }
+    const journal = this.doneJournal();
+    const failed: { chip: FactoryChipRecord; code: string; reason: string }[] = [];
+    await pool.finish(items, async (group, outcomes) => {
+      let done = 0;
+      group.forEach((item, i) => {
+        const chip = chips.get(item.serialHex)!;
+        const outcome = outcomes[i]!;
+        if (outcome.ok) {
+          journal.add(chip);
+          done++;
+        } else failed.push({ chip, code: outcome.code, reason: outcome.reason });
+      });
+      await journal.flush();
+      this.done += done;
+    });
+    this.crash('after-done-journal');
+    await this.quarantine(failed);
+  }
+}
+
+/** A chip for phase C: its certificate (issued in this run, with what the line knows of it) or resumed. */
+interface FinishWork {
+  readonly chip: FactoryChipRecord;
+  readonly der?: Uint8Array;
+  readonly fresh?: boolean;
+  readonly facts?: IssuedFacts;
 }
 
 /** Takes the batch for this process; refuses while another live process holds it. */
@@ -480,12 +598,25 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
   const clock = deps.clock;
   const started = clock.now().getTime();
   const chain = await prepareBatchChain(deps.store, opts.caId, opts.productId, deps.publicUrl);
-  const source = await openChipSource(opts.se, {
-    persistence: opts.persistence,
-    timing: opts.timing,
-    timeoutMs: deps.elementTimeoutMs ?? DEFAULT_ELEMENT_TIMEOUT_MS,
-  });
+  const timeoutMs = deps.elementTimeoutMs ?? DEFAULT_ELEMENT_TIMEOUT_MS;
+  const source = await openChipSource(opts.se, { persistence: opts.persistence, timing: opts.timing, timeoutMs });
+  // Station threads hold the chips of an emulator source; this thread then opens none of them.
+  const threaded = source.chip !== undefined && (deps.stationPool !== undefined || opts.threads > 0);
+  let ownPool: StationPool | undefined;
+  let pool: StationPool | undefined;
   try {
+    if (threaded) {
+      pool = deps.stationPool ?? (ownPool = await StationPool.start(opts.threads));
+      await pool.open({
+        se: opts.se,
+        persistence: opts.persistence,
+        timing: opts.timing,
+        timeoutMs,
+        stations: opts.stations,
+        issuingDer: chain.issuing.der,
+        definitionJson: chainDefinitionToJson(chain.definition),
+      });
+    }
     const batchId = opts.batchId ?? deriveBatchId(chain.ca.label, opts.productId, source.description, opts.count);
     let batch = await deps.store.factory.getBatch(batchId);
     if (batch === undefined) {
@@ -514,14 +645,20 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
       const total = await claimChips(deps.store, batch, source, clock.now());
       deps.crashAt?.('after-claim', null);
       if (total === 0) fail('ERR_FACTORY_NO_CHIPS', `the element source ${source.description} has no unclaimed chip`);
-      const line = new Line(deps, chain, source, batch, opts);
+      const line = new Line(deps, chain, source, batch, opts, pool, timeoutMs);
       await line.finishRevocations();
       // A crash inside an issuance cycle leaves its records `signing`: recovery fails them (listed as
       // revoked) before their chips are given new keys.
       if (((await deps.store.factory.countStates(batch.id)).issuing ?? 0) > 0) {
         await deps.ca.recover(deps.actor ?? CLI_ACTOR);
       }
-      const chunkSize = deps.chunkSize ?? DEFAULT_CHUNK;
+      // With station threads a chunk's phase C overlaps the next chunk's phases A and B: smaller
+      // chunks (about sixteen to a batch) shorten the start and the end, where one side waits.
+      const chunkSize =
+        deps.chunkSize ??
+        (pool === undefined
+          ? DEFAULT_CHUNK
+          : Math.min(DEFAULT_CHUNK, Math.max(MIN_THREADED_CHUNK, Math.ceil(total / THREADED_CHUNKS))));
       const progress = async (): Promise<void> => {
         if (options.onProgress === undefined) return;
         const states = await deps.store.factory.countStates(batch.id);
@@ -537,13 +674,37 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
           etaSeconds: remaining <= 0 ? 0 : rate > 0 ? remaining / rate : null,
         });
       };
-      for (let after = -1; ;) {
-        const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
-        if (chips.length === 0) break;
-        after = chips[chips.length - 1]!.position;
-        if (chips.every((c) => c.state === 'quarantined')) continue;
-        await line.chunk(chips);
-        await progress();
+      if (pool === undefined) {
+        for (let after = -1; ;) {
+          const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
+          if (chips.length === 0) break;
+          after = chips[chips.length - 1]!.position;
+          if (chips.every((c) => c.state === 'quarantined')) continue;
+          await line.chunk(chips);
+          await progress();
+        }
+      } else {
+        // Pipelined: a chunk's phase C runs on the station threads while this thread takes the next
+        // chunk through phases A and B (its journal and its issuance). One phase C at a time.
+        let finishing: Promise<void> | undefined;
+        try {
+          for (let after = -1; ;) {
+            const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
+            if (chips.length === 0) break;
+            after = chips[chips.length - 1]!.position;
+            if (chips.every((c) => c.state === 'quarantined')) continue;
+            const finish = await line.keysOnThreads(pool, chips);
+            await finishing;
+            finishing = line.finishOnThreads(pool, finish);
+            await progress();
+          }
+          await finishing;
+        } catch (error) {
+          // Nothing of this run may still touch a chip when the error leaves it.
+          await finishing?.catch(() => undefined);
+          throw error;
+        }
+        await pool.closeSource();
       }
       await source.close();
 
@@ -562,7 +723,7 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
           batchId,
           chain,
           productId: opts.productId,
-          signer: await deps.keys.open(chain.ca.keyUri),
+          signer: await manifestSigner(deps.keys, chain.ca.keyUri),
           path: manifestPath,
           createdAt: clock.now(),
         });
@@ -597,6 +758,8 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
       await deps.store.factory.claimBatch(batch.id, null, owner, clock.now()).catch(() => undefined);
     }
   } finally {
+    if (pool !== undefined && ownPool === undefined) await pool.closeSource().catch(() => undefined);
+    await ownPool?.close();
     await source.close().catch(() => undefined);
   }
 }

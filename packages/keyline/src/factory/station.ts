@@ -16,7 +16,7 @@ import {
   type RandomSource,
 } from '@keyline/core';
 import { PROVISIONING_SLOTS, type SecureElement } from '@keyline/se';
-import type { BatchChain } from './chain.js';
+import type { StationChain } from './chain.js';
 
 /**
  * What one station does to one chip: make the identity key, write and lock, and check the result.
@@ -103,7 +103,7 @@ export interface IssuedFacts {
  * checked by rebuilding the certificate from it, which must give the DER back byte for byte.
  * Anything else goes through core's `compressDeviceCertificate`, which names what is wrong.
  */
-function compressIssued(chain: BatchChain, der: Uint8Array, facts: IssuedFacts | undefined): Uint8Array {
+function compressIssued(chain: StationChain, der: Uint8Array, facts: IssuedFacts | undefined): Uint8Array {
   if (facts !== undefined) {
     try {
       const top = readTlv(der, 0, der.length);
@@ -134,7 +134,7 @@ function compressIssued(chain: BatchChain, der: Uint8Array, facts: IssuedFacts |
  * slot 9 (72 octets: two blocks and the slot's short last one).
  */
 export function slotImages(
-  chain: BatchChain,
+  chain: StationChain,
   certificateDer: Uint8Array,
   facts?: IssuedFacts,
 ): { slot8: Uint8Array; slot9: Uint8Array } {
@@ -169,7 +169,7 @@ export async function writeAndLock(
  */
 export async function checkChip(
   element: SecureElement,
-  chain: BatchChain,
+  chain: StationChain,
   certificateDer: Uint8Array,
   certifiedKey: Uint8Array,
   random: RandomSource,
@@ -231,7 +231,7 @@ export async function checkChip(
  * compiles from that signer certificate. Any other storage takes the full path.
  */
 function rebuildFromChip(
-  chain: BatchChain,
+  chain: StationChain,
   chip: { slot8: Uint8Array; slot9: Uint8Array; chipSerial: Uint8Array; publicKey: Uint8Array },
 ): { device: Uint8Array; signer: Uint8Array } {
   const parts = decodeSlot8(chip.slot8);
@@ -251,7 +251,7 @@ function rebuildFromChip(
 }
 
 /** Per batch chain: the signer storage last rebuilt in full, and what it rebuilt to. */
-const rebuiltSigners = new WeakMap<BatchChain, { key: string; der: Uint8Array }>();
+const rebuiltSigners = new WeakMap<StationChain, { key: string; der: Uint8Array }>();
 
 /** A quarantine reason from a failure, for the journal and the report. */
 export function describeFailure(error: unknown): { code: string; reason: string } {

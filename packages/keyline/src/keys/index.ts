@@ -10,6 +10,7 @@ export {
   type KeyProviderOptions,
 } from './key-provider.js';
 export type { KeyBackend, KeySigner } from './key-signer.js';
+export { MAX_SIGNING_THREADS, createSigningPool, type SigningPool } from './pool/signing-pool.js';
 export {
   MAX_SECRET_FILE_BYTES,
   PASSPHRASE_ENV,

@@ -6,6 +6,7 @@ import { findToken } from './pkcs11/find-token.js';
 import { acquireModule, releaseModule, type Pkcs11Module } from './pkcs11/module-registry.js';
 import { generateTokenKey, openTokenKey } from './pkcs11/token-keys.js';
 import { TokenSessions } from './pkcs11/token-sessions.js';
+import type { SigningPool } from './pool/signing-pool.js';
 import { readSecretFile, type Env, type PassphraseSource } from './secrets/passphrase-source.js';
 import { defaultKeyPath, generateFileKey, openFileKey, type FileKeyContext } from './software/file-keys.js';
 import { parseFileKeyUri } from './uri/file-uri.js';
@@ -79,11 +80,14 @@ export function createKeyProvider(options: KeyProviderOptions): ClosableKeyProvi
   const defaultModule = options.pkcs11Module ?? nonEmpty(env[PKCS11_MODULE_ENV]) ?? DEFAULT_PKCS11_MODULE;
   const pinSource = options.pin ?? options.passphrase;
   const poolSize = options.pkcs11Sessions ?? 4;
+  // The signing pools of the file keys this provider opened (closed with it).
+  const pools = new Set<SigningPool>();
   const fileContext: FileKeyContext = {
     dataDir,
     passphrase: options.passphrase,
     random: options.random ?? systemRandom,
     minPassphraseLength: options.minPassphraseLength ?? 8,
+    pools,
   };
   // One entry per (module, slot): the first use logs in, later uses share the sessions.
   const tokens = new Map<string, Promise<TokenSessions>>();
@@ -168,14 +172,24 @@ export function createKeyProvider(options: KeyProviderOptions): ClosableKeyProvi
         }
       }
       for (const module of modules.splice(0)) releaseModule(module);
+      const running = [...pools];
+      pools.clear();
+      await Promise.all(running.map((pool) => pool.close()));
     },
   };
 
   /** Signers of a closed provider refuse to sign (a file key's KeyObject stays unreachable). */
   function guard(signer: KeySigner): KeySigner {
     const signSync = signer.signSync!;
+    const signingPool = signer.signingPool;
     return Object.freeze({
       ...signer,
+      ...(signingPool !== undefined && {
+        signingPool: (threads: number) => {
+          assertOpen();
+          return signingPool(threads);
+        },
+      }),
       sign: (data: Uint8Array) => {
         assertOpen();
         return signer.sign(data);

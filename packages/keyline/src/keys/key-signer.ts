@@ -1,4 +1,5 @@
 import type { Signer } from '@keyline/core';
+import type { SigningPool } from './pool/signing-pool.js';
 
 /** Which backend holds a key. */
 export type KeyBackend = 'file' | 'pkcs11';
@@ -13,4 +14,9 @@ export interface KeySigner extends Signer {
   readonly backend: KeyBackend;
   /** The curve of the key. */
   readonly curve: 'P-256' | 'P-384';
+  /**
+   * Software keys only: the pool of `threads` worker threads signing with this key (made on first
+   * use, the same pool for the same count; closed with the provider). Token keys sign on the token.
+   */
+  signingPool?(threads: number): SigningPool;
 }

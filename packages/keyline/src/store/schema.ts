@@ -36,7 +36,10 @@ export interface CertificatesTable {
   not_before: string | null;
   not_after: string | null;
   device_id: string | null;
+  /** Null when chip_is_device is 1: the chip serial is the device id then (migrations/0003). */
   chip_serial: string | null;
+  /** 1: the chip serial is device_id (stored once); 0: it is chip_serial (or none). */
+  chip_is_device: Generated<number>;
   request_id: string | null;
   revoked_at: string | null;
   revocation_reason: string | null;

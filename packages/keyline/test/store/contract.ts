@@ -654,6 +654,40 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.certificates.count()).toBe(5);
       });
 
+      it('keeps a chip serial equal to the device id (stored once) apart from a device id without one', async () => {
+        const a = await ca();
+        // The factory line's shape: chip serial = device id, by reserve and by the bulk prepare.
+        const same = await certIn(a.id, 'valid', { deviceId: '0a0b0c0d', chipSerial: '0a0b0c0d' });
+        const [bulk] = (await store.certificates.prepareMany?.([
+          {
+            ...newCert(a.id, { deviceId: '0e0f1011', chipSerial: '0e0f1011' }),
+            tbsDer: Buffer.from('t'),
+            notBefore: at(0),
+            notAfter: at(9),
+          },
+        ])) ?? [await certIn(a.id, 'signing', { deviceId: '0e0f1011', chipSerial: '0e0f1011' })];
+        // The same device id without a recorded chip serial, and another device with that chip serial.
+        const noChip = await certIn(a.id, 'valid', { deviceId: '0a0b0c0d' });
+        const other = await certIn(a.id, 'valid', { deviceId: 'other', chipSerial: '0a0b0c0d' });
+        expect(same.chipSerial).toBe('0a0b0c0d');
+        expect(bulk!.chipSerial).toBe('0e0f1011');
+        expect((await store.certificates.get(same.id))?.chipSerial).toBe('0a0b0c0d');
+        expect((await store.certificates.get(bulk!.id))?.chipSerial).toBe('0e0f1011');
+        expect((await store.certificates.get(noChip.id))?.chipSerial).toBeNull();
+        const ids = async (filter: Parameters<Store['certificates']['search']>[0]) => {
+          const page = await store.certificates.search(filter, { limit: 1000 });
+          expect(await store.certificates.count(filter)).toBe(page.items.length);
+          return page.items.map((i) => i.id);
+        };
+        expect(await ids({ chipSerial: '0a0b0c0d' })).toEqual([same.id, other.id]);
+        expect(await ids({ chipSerial: '0e0f1011' })).toEqual([bulk!.id]);
+        expect(await ids({ deviceId: '0a0b0c0d' })).toEqual([same.id, noChip.id]);
+        expect(await ids({ chipSerial: '0a0b0c0d', caId: a.id, status: 'valid' })).toEqual([same.id, other.id]);
+        expect((await store.certificates.search({ chipSerial: '0a0b0c0d' })).items[0]).toEqual(
+          await store.certificates.get(same.id),
+        );
+      });
+
       it('refuses cursors it did not issue and page sizes outside 1..1000 with ERR_STORE_BAD_PAGE', async () => {
         const a = await ca();
         await certIn(a.id, 'reserved');

@@ -1,4 +1,5 @@
 import { KeylineError, systemRandom, type RandomSource } from '@keyline/core';
+import { Exclusive } from '../exclusive.js';
 import {
   emulatedModelOf,
   isConfigLocked,
@@ -96,6 +97,8 @@ function mayChange(command: AteccCommand): boolean {
   }
 }
 
+const SILENT: ChipReply = { kind: 'silent' };
+
 function flipBit(bytes: Uint8Array, index: number): Uint8Array {
   const out = new Uint8Array(bytes);
   out[index] = out[index]! ^ 0x01;
@@ -116,7 +119,7 @@ export class EmulatedChip {
   readonly #random: RandomSource;
   #timing: TimingModel | undefined;
   readonly #publicKeys = new Map<number, { scalar: Uint8Array; point: Uint8Array }>();
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #turns = new Exclusive();
 
   static {
     readScalar = (chip, slot) => {
@@ -235,9 +238,7 @@ export class EmulatedChip {
   }
 
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
+    return this.#turns.run(run);
   }
 
   async #commit(next: ChipState): Promise<void> {
@@ -245,58 +246,78 @@ export class EmulatedChip {
     this.#state = next;
   }
 
+  /**
+   * Runs one command at once, synchronously, when nothing has to be waited for: no other command
+   * queued or running, no timing model, and a chip kept in memory only (its "save" is taking the new
+   * state). The reply is the one `execute` would give (a `silent` reply included: the caller waits out
+   * its timeout). Undefined when the command must go through `execute`. A line sends some thirty
+   * commands per chip; each would otherwise cost several promises and closures.
+   */
+  executeNow(command: AteccCommand, session: ChipSession): ChipReply | undefined {
+    if (this.#turns.busy || this.#timing !== undefined || this.#store !== memoryStore) return undefined;
+    const outcome = this.#decide(command, session);
+    if (outcome.next !== undefined) this.#state = outcome.next;
+    return outcome.reply;
+  }
+
   async #execute(command: AteccCommand, session: ChipSession): Promise<ChipReply> {
-    const operation = OPERATION_OF_OPCODE.get(command.opcode);
-    const decision = matchFault(this.#state.faults, operation, slotOfCommand(command));
-    const effect: FaultEffect | undefined = decision.effect;
-    const reply = await this.#run(command, session, operation, effect, decision.faults, decision.changed);
+    const outcome = this.#decide(command, session);
+    let reply = outcome.reply;
+    if (outcome.next !== undefined) {
+      try {
+        await this.#commit(outcome.next);
+      } catch (cause) {
+        reply = {
+          kind: 'error',
+          error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'could not save the chip image', undefined, { cause }),
+        };
+      }
+    }
     if (this.#timing !== undefined && reply.kind !== 'silent') {
       const bytes = 7 + command.data.length + 3 + (reply.kind === 'output' ? reply.output.length : 1);
-      const ms = commandDurationMs(this.#timing, operation, bytes);
+      const ms = commandDurationMs(this.#timing, this.#operationOf(command), bytes);
       if (ms > 0) await sleep(ms);
     }
     return reply;
   }
 
-  async #run(
-    command: AteccCommand,
-    session: ChipSession,
-    operation: Operation | undefined,
-    effect: FaultEffect | undefined,
-    faults: readonly FaultSpec[],
-    faultsChanged: boolean,
-  ): Promise<ChipReply> {
-    const saveFaultsOnly = async (): Promise<ChipReply | undefined> => {
-      if (!faultsChanged) return undefined;
-      try {
-        await this.#commit({ ...this.#state, faults });
-        return undefined;
-      } catch (cause) {
-        return {
-          kind: 'error',
-          error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'could not save the chip image', undefined, { cause }),
-        };
-      }
-    };
-    if (effect === 'silent') return (await saveFaultsOnly()) ?? { kind: 'silent' };
+  #operationOf(command: AteccCommand): Operation | undefined {
+    return OPERATION_OF_OPCODE.get(command.opcode);
+  }
+
+  /**
+   * What one command does, without saving anything: the reply, and the state to save before the reply
+   * is given (undefined when nothing changed). If the save fails, the chip answers an execution error
+   * and keeps its state (`#execute`).
+   */
+  #decide(command: AteccCommand, session: ChipSession): { reply: ChipReply; next: ChipState | undefined } {
+    const state = this.#state;
+    const operation = this.#operationOf(command);
+    // Most chips carry no fault: then there is nothing to match.
+    const decision =
+      state.faults.length === 0 ? undefined : matchFault(state.faults, operation, slotOfCommand(command));
+    const effect: FaultEffect | undefined = decision?.effect;
+    const faultsChanged = decision?.changed ?? false;
+    const faults = decision?.faults ?? state.faults;
+    // The faults used up, saved alone (a command that fails or does nothing).
+    const faultsOnly = faultsChanged ? { ...state, faults } : undefined;
+    if (effect === 'silent') return { reply: SILENT, next: faultsOnly };
     if (effect === 'fail' || (effect === 'corrupt' && (operation === undefined || !CORRUPTIBLE.has(operation))))
-      return (
-        (await saveFaultsOnly()) ?? {
-          kind: 'error',
-          error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'injected fault'),
-        }
-      );
+      return {
+        reply: { kind: 'error', error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'injected fault') },
+        next: faultsOnly,
+      };
 
     // Commands that may change the chip work on a copy that is saved before it replaces the state;
     // the others read the state as it is.
     const mutating = mayChange(command);
-    const draft: ChipState = mutating ? { ...draftState(this.#state), faults } : this.#state;
+    const draft: ChipState = mutating ? { ...draftState(state), faults } : state;
     const context: CommandContext = {
       state: draft,
       session,
       random: this.#random,
       changed: false,
-      publicKeyOf: (slot, scalar) => this.#publicKeyOf(slot, scalar),
+      publicKeyOf: this.#publicKeyOfSlot,
     };
     let output: Uint8Array;
     try {
@@ -309,27 +330,23 @@ export class EmulatedChip {
       output = handler(input, context);
       if (context.changed && !mutating) throw new Error('a read-only command changed the chip');
     } catch (error) {
-      const saved = effect === undefined ? await saveFaultsOnly() : undefined;
-      if (saved !== undefined) return saved;
-      if (error instanceof KeylineError) return { kind: 'error', error };
+      const next = effect === undefined ? faultsOnly : undefined;
+      if (error instanceof KeylineError) return { reply: { kind: 'error', error }, next };
       return {
-        kind: 'error',
-        error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'internal emulator error', undefined, { cause: error }),
+        reply: {
+          kind: 'error',
+          error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'internal emulator error', undefined, { cause: error }),
+        },
+        next,
       };
     }
     if (effect === 'corrupt') output = this.#corrupt(operation!, output);
-    if (context.changed || faultsChanged) {
-      try {
-        await this.#commit(mutating ? draft : { ...this.#state, faults });
-      } catch (cause) {
-        return {
-          kind: 'error',
-          error: new KeylineError('ERR_SE_EXECUTION_FAILED', 'could not save the chip image', undefined, { cause }),
-        };
-      }
-    }
-    return { kind: 'output', output, garbled: effect === 'crc' };
+    const next = context.changed || faultsChanged ? (mutating ? draft : { ...state, faults }) : undefined;
+    return { reply: { kind: 'output', output, garbled: effect === 'crc' }, next };
   }
+
+  /** `#publicKeyOf` bound once, for the command contexts. */
+  readonly #publicKeyOfSlot = (slot: number, scalar: Uint8Array): Uint8Array => this.#publicKeyOf(slot, scalar);
 
   /** The public key of a slot's scalar, remembered per slot while the scalar stays the same. */
   #publicKeyOf(slot: number, scalar: Uint8Array): Uint8Array {

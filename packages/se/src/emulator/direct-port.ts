@@ -2,7 +2,7 @@ import { fail, KeylineError } from '@keyline/core';
 import type { AteccCommand } from '../atecc/opcodes.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, sleep, type CommandPort } from '../command-port.js';
 import type { ChipSession } from './commands/index.js';
-import type { EmulatedChip } from './chip.js';
+import type { ChipReply, EmulatedChip } from './chip.js';
 
 /** A command in flight on a direct port: when it times out, and how to fail it then. */
 interface InFlight {
@@ -75,20 +75,39 @@ export class DirectCommandPort implements CommandPort {
   }
 
   async execute(command: AteccCommand, expectedLength: number): Promise<Uint8Array> {
+    return this.executeNow(command, expectedLength);
+  }
+
+  /**
+   * The command's output at once when the chip could run it at once (`EmulatedChip.executeNow`: a chip
+   * in memory, idle, without a timing model); otherwise a promise, as `execute`. Errors are thrown.
+   */
+  executeNow(command: AteccCommand, expectedLength: number): Uint8Array | Promise<Uint8Array> {
     if (this.#closed) fail('ERR_SE_CLOSED');
     const started = performance.now();
+    const reply = this.#chip.executeNow(command, this.#session);
+    if (reply === undefined) return this.#executeLater(command, expectedLength, started);
+    if (reply.kind === 'silent') return this.#silent(started);
+    return this.#outputOf(reply, expectedLength);
+  }
+
+  async #executeLater(command: AteccCommand, expectedLength: number, started: number): Promise<Uint8Array> {
     const reply = await watched(this.#chip.execute(command, this.#session), started + this.#timeoutMs);
-    switch (reply.kind) {
-      case 'silent':
-        await sleep(Math.max(0, this.#timeoutMs - (performance.now() - started)));
-        return fail('ERR_SE_NOT_RESPONDING');
-      case 'error':
-        throw new KeylineError(reply.error.code, reply.error.message);
-      case 'output':
-        if (reply.garbled) fail('ERR_SE_CRC', 'response frame CRC mismatch');
-        if (reply.output.length !== expectedLength) fail('ERR_SE_BAD_RESPONSE');
-        return new Uint8Array(reply.output);
-    }
+    if (reply.kind === 'silent') return this.#silent(started);
+    return this.#outputOf(reply, expectedLength);
+  }
+
+  /** A chip that does not answer: the host waits out its timeout. */
+  async #silent(started: number): Promise<never> {
+    await sleep(Math.max(0, this.#timeoutMs - (performance.now() - started)));
+    return fail('ERR_SE_NOT_RESPONDING');
+  }
+
+  #outputOf(reply: Exclude<ChipReply, { kind: 'silent' }>, expectedLength: number): Uint8Array {
+    if (reply.kind === 'error') throw new KeylineError(reply.error.code, reply.error.message);
+    if (reply.garbled) fail('ERR_SE_CRC', 'response frame CRC mismatch');
+    if (reply.output.length !== expectedLength) fail('ERR_SE_BAD_RESPONSE');
+    return new Uint8Array(reply.output);
   }
 
   async close(): Promise<void> {

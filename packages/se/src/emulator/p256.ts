@@ -1,5 +1,5 @@
 import { createECDH } from 'node:crypto';
-import { fail, type RandomSource } from '@keyline/core';
+import { fail, systemRandom, type RandomSource } from '@keyline/core';
 
 /**
  * The P-256 arithmetic the emulated chip needs, over node:crypto. Point multiplication (public keys,
@@ -34,10 +34,34 @@ export function isValidScalar(scalar: Uint8Array): boolean {
   return false; // equal to n
 }
 
+/** Candidates drawn from the system CSPRNG at a time: one draw costs about as much as 32 bytes of it. */
+const CANDIDATE_BATCH = 32;
+let systemCandidates = new Uint8Array(0);
+let systemCandidatesUsed = 0;
+
+/**
+ * 32 fresh random bytes. From the system CSPRNG they are taken out of a batch drawn at once (a line
+ * makes a key per chip, and each draw of the generator has a fixed cost); each is zeroed in the batch
+ * as it is handed out. Any other source (a test's) is asked for each candidate, so it sees the calls
+ * it expects.
+ */
+function candidateScalar(random: RandomSource): Uint8Array {
+  if (random !== systemRandom) return random.bytes(32);
+  if (systemCandidatesUsed === systemCandidates.length) {
+    systemCandidates = new Uint8Array(systemRandom.bytes(32 * CANDIDATE_BATCH));
+    systemCandidatesUsed = 0;
+  }
+  const at = systemCandidatesUsed;
+  systemCandidatesUsed += 32;
+  const candidate = systemCandidates.slice(at, at + 32);
+  systemCandidates.fill(0, at, at + 32);
+  return candidate;
+}
+
 /** A uniformly random valid scalar (rejection sampling, SEC 1 v2 section 3.2.1). */
 export function generateScalar(random: RandomSource): Uint8Array {
   for (;;) {
-    const candidate = random.bytes(32);
+    const candidate = candidateScalar(random);
     if (isValidScalar(candidate)) return new Uint8Array(candidate);
   }
 }

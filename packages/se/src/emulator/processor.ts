@@ -4,7 +4,7 @@ import { reasonOfCode } from '../atecc/reasons.js';
 import { decodeCommandFrame } from '../frame/command-frame.js';
 import { encodeResponseFrame } from '../frame/response-frame.js';
 import type { ChipSession } from './commands/index.js';
-import type { EmulatedChip } from './chip.js';
+import type { ChipReply, EmulatedChip } from './chip.js';
 
 /** The response frame of an error: a status byte, and the emulator's reason byte after an execution error. */
 export function errorResponse(error: KeylineError): Uint8Array {
@@ -35,18 +35,33 @@ export class CommandProcessor {
   }
 
   async process(frame: Uint8Array, session: ChipSession): Promise<Uint8Array | null> {
+    return this.processNow(frame, session);
+  }
+
+  /**
+   * As `process`, but the response comes back synchronously when the chip could run the command at
+   * once (`EmulatedChip.executeNow`); otherwise a promise.
+   */
+  processNow(frame: Uint8Array, session: ChipSession): Uint8Array | null | Promise<Uint8Array | null> {
     if (!(frame instanceof Uint8Array)) return encodeResponseFrame(Uint8Array.of(STATUS.COMMUNICATION_ERROR));
     let command;
     try {
+      // The command's data is copied out of the frame: nothing here keeps the host's bytes.
       command = decodeCommandFrame(frame);
     } catch {
       return encodeResponseFrame(Uint8Array.of(STATUS.COMMUNICATION_ERROR));
     }
-    const reply = await this.chip.execute(command, session);
-    if (reply.kind === 'silent') return null;
-    if (reply.kind === 'error') return errorResponse(reply.error);
-    const response = encodeResponseFrame(reply.output);
-    if (reply.garbled) response[response.length - 1] = response[response.length - 1]! ^ 0xff;
-    return response;
+    const now = this.chip.executeNow(command, session);
+    if (now !== undefined) return responseOf(now);
+    return this.chip.execute(command, session).then(responseOf);
   }
+}
+
+/** The response frame of what the chip did (null: it did not answer). */
+function responseOf(reply: ChipReply): Uint8Array | null {
+  if (reply.kind === 'silent') return null;
+  if (reply.kind === 'error') return errorResponse(reply.error);
+  const response = encodeResponseFrame(reply.output);
+  if (reply.garbled) response[response.length - 1] = response[response.length - 1]! ^ 0xff;
+  return response;
 }

@@ -1,5 +1,5 @@
 import { fail } from '@keyline/core';
-import { atcaCrc16, atcaCrcBytes } from '../atecc/crc.js';
+import { frameCrcMatches, sealFrame } from '../atecc/crc.js';
 import type { AteccCommand } from '../atecc/opcodes.js';
 
 /**
@@ -26,7 +26,7 @@ export function encodeCommandFrame(command: AteccCommand): Uint8Array {
   frame[3] = command.param2 & 0xff;
   frame[4] = (command.param2 >> 8) & 0xff;
   frame.set(command.data, 5);
-  frame.set(atcaCrcBytes(frame.subarray(0, count - 2)), count - 2);
+  sealFrame(frame);
   return frame;
 }
 
@@ -35,8 +35,7 @@ export function decodeCommandFrame(frame: Uint8Array): AteccCommand {
   if (frame.length < COMMAND_OVERHEAD) fail('ERR_SE_BAD_FRAME', 'command frame is shorter than its header and CRC');
   if (frame.length > MAX_COMMAND_FRAME) fail('ERR_SE_BAD_FRAME', 'command frame is oversized');
   if (frame[0] !== frame.length) fail('ERR_SE_BAD_FRAME', 'count byte does not match the frame length');
-  const crc = frame[frame.length - 2]! | (frame[frame.length - 1]! << 8);
-  if (crc !== atcaCrc16(frame.subarray(0, frame.length - 2))) fail('ERR_SE_CRC', 'command frame CRC mismatch');
+  if (!frameCrcMatches(frame)) fail('ERR_SE_CRC', 'command frame CRC mismatch');
   return {
     opcode: frame[1]!,
     param1: frame[2]!,

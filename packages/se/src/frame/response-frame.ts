@@ -1,5 +1,5 @@
 import { fail } from '@keyline/core';
-import { atcaCrc16, atcaCrcBytes } from '../atecc/crc.js';
+import { frameCrcMatches, sealFrame } from '../atecc/crc.js';
 
 /**
  * A response frame (datasheet "Output Packets"): Count (the whole frame), the output bytes, CRC-16.
@@ -15,7 +15,7 @@ export function encodeResponseFrame(output: Uint8Array): Uint8Array {
   const frame = new Uint8Array(count);
   frame[0] = count;
   frame.set(output, 1);
-  frame.set(atcaCrcBytes(frame.subarray(0, count - 2)), count - 2);
+  sealFrame(frame);
   return frame;
 }
 
@@ -23,7 +23,6 @@ export function encodeResponseFrame(output: Uint8Array): Uint8Array {
 export function decodeResponseFrame(frame: Uint8Array): Uint8Array {
   if (frame.length < RESPONSE_OVERHEAD + 1 || frame[0] !== frame.length)
     fail('ERR_SE_BAD_RESPONSE', 'response frame count does not match its length');
-  const crc = frame[frame.length - 2]! | (frame[frame.length - 1]! << 8);
-  if (crc !== atcaCrc16(frame.subarray(0, frame.length - 2))) fail('ERR_SE_CRC', 'response frame CRC mismatch');
+  if (!frameCrcMatches(frame)) fail('ERR_SE_CRC', 'response frame CRC mismatch');
   return frame.slice(1, frame.length - 2);
 }

@@ -18,14 +18,32 @@ export class InProcessTransport implements Transport {
   }
 
   async transact(frame: Uint8Array): Promise<Uint8Array> {
+    return this.transactNow(frame);
+  }
+
+  /**
+   * The response at once when the chip answered at once (an idle chip in memory without a timing
+   * model: no timer is set for it); otherwise a promise that times out as `transact` does.
+   */
+  transactNow(frame: Uint8Array): Uint8Array | Promise<Uint8Array> {
     if (this.#closed) fail('ERR_SE_CLOSED');
     const started = performance.now();
-    const response = await withTimeout(this.#processor.process(new Uint8Array(frame), this.#session), this.#timeoutMs);
-    if (response === null) {
-      await sleep(Math.max(0, this.#timeoutMs - (performance.now() - started)));
-      fail('ERR_SE_NOT_RESPONDING');
-    }
-    return response;
+    // The processor decodes the frame at once, copying the command out: the caller's bytes are not kept.
+    const response = this.#processor.processNow(frame, this.#session);
+    if (response instanceof Uint8Array) return response;
+    if (response === null) return this.#silent(started);
+    return this.#later(response, started);
+  }
+
+  async #later(pending: Promise<Uint8Array | null>, started: number): Promise<Uint8Array> {
+    const response = await withTimeout(pending, this.#timeoutMs);
+    return response ?? this.#silent(started);
+  }
+
+  /** An element that does not answer: the host waits out its timeout. */
+  async #silent(started: number): Promise<never> {
+    await sleep(Math.max(0, this.#timeoutMs - (performance.now() - started)));
+    return fail('ERR_SE_NOT_RESPONDING');
   }
 
   async close(): Promise<void> {

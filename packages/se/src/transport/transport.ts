@@ -5,5 +5,10 @@
  */
 export interface Transport {
   transact(frame: Uint8Array): Promise<Uint8Array>;
+  /**
+   * As `transact`, but the response comes back synchronously when the element answered at once (an
+   * emulator in the same process); otherwise a promise.
+   */
+  transactNow?(frame: Uint8Array): Uint8Array | Promise<Uint8Array>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { atcaCrc16, atcaCrcBytes } from '../../src/atecc/crc.js';
+import { atcaCrc16, atcaCrc16Bitwise, atcaCrcBytes, frameCrcMatches, sealFrame } from '../../src/atecc/crc.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -59,5 +59,27 @@ describe('ATECC CRC-16 (polynomial 0x8005, input bits LSB first, register unrefl
       bad[bit >> 3] = bad[bit >> 3]! ^ (1 << (bit & 7));
       expect(atcaCrc16(bad)).not.toBe(good);
     }
+  });
+});
+
+describe('ATECC CRC-16 by table', () => {
+  it('equals the bit-by-bit reference on any input and any prefix', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), (data, cut) => {
+        const length = data.length === 0 ? 0 : cut % (data.length + 1);
+        expect(atcaCrc16(data)).toBe(atcaCrc16Bitwise(data));
+        expect(atcaCrc16(data, length)).toBe(atcaCrc16Bitwise(data.subarray(0, length)));
+      }),
+    );
+  });
+
+  it('seals a frame and checks it', () => {
+    const frame = Uint8Array.of(0x07, 0x30, 0x00, 0x00, 0x00, 0xaa, 0xbb);
+    expect(frameCrcMatches(frame)).toBe(false);
+    sealFrame(frame);
+    expect(Buffer.from(frame.subarray(5)).toString('hex')).toBe('035d');
+    expect(frameCrcMatches(frame)).toBe(true);
+    frame[2] = 0x01;
+    expect(frameCrcMatches(frame)).toBe(false);
   });
 });

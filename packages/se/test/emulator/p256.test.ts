@@ -105,3 +105,22 @@ describe('P-256 in the emulator', () => {
     expect(() => sharedSecret(d, new Uint8Array(65))).toThrow(/P-256/);
   });
 });
+
+describe('generateScalar from the system CSPRNG (drawn in batches)', () => {
+  it('gives distinct valid scalars across batches, never a zeroed one', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const scalar = generateScalar(systemRandom);
+      expect(isValidScalar(scalar)).toBe(true);
+      seen.add(Buffer.from(scalar).toString('hex'));
+    }
+    expect(seen.size).toBe(100);
+  });
+
+  it('asks any other source for each candidate', () => {
+    const asked: number[] = [];
+    const source = { bytes: (n: number) => (asked.push(n), new Uint8Array(n).fill(7)) };
+    expect(generateScalar(source)).toEqual(new Uint8Array(32).fill(7));
+    expect(asked).toEqual([32]);
+  });
+});

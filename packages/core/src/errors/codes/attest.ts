@@ -92,4 +92,9 @@ export const ATTEST_ERRORS = {
     message: 'the revocation status of a certificate of the device chain could not be established',
     kind: 'invalid',
   },
+  // --- a verifier pool (keyline's verification/) ---
+  ERR_ATTEST_VERIFIER_FAILED: {
+    message: 'the verification worker failed (crashed or stopped) before answering',
+    kind: 'internal',
+  },
 } as const satisfies Record<string, ErrorSpec>;

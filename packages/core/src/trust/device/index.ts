@@ -1,5 +1,12 @@
 /** Device identity verification (issue 5 section 2): attestation tokens, challenges, revocation. */
-export { verifyDevice, verifyDeviceSync, DEFAULT_MAX_SKEW_SECONDS } from './verify-device.js';
+export {
+  verifyDevice,
+  verifyDeviceSync,
+  checkDeviceTokenSync,
+  finishDeviceCheck,
+  DEFAULT_MAX_SKEW_SECONDS,
+  type CheckedDeviceToken,
+} from './verify-device.js';
 export type {
   DeviceChallenge,
   DeviceRefusal,

@@ -69,24 +69,9 @@ const CONSUME_CODES = {
 export async function verifyDevice(options: VerifyDeviceOptions): Promise<VerifyDeviceResult> {
   const prepared = prepare(options);
   if (!prepared.ok) return prepared;
-  const { revocation, challenge } = options;
-  if (revocation !== undefined) {
-    for (const [certificate, issuer] of revocationTargets(options, prepared.chain)) {
-      let answer: RevocationAnswer;
-      try {
-        answer = await revocation.check(certificate, issuer, options.time);
-      } catch (error) {
-        answer = sourceFailed(error);
-      }
-      const refusal = revocationRefusal(answer, certificate);
-      if (refusal !== undefined) return refusal;
-    }
-  }
-  if (challenge !== undefined && 'store' in challenge && prepared.token !== undefined) {
-    const refusal = consumeRefusal(await challenge.store.consume(prepared.token.claims.nonce, options.time));
-    if (refusal !== undefined) return refusal;
-  }
-  return verified(prepared);
+  // A challenge comes only with a token (checkOptions): without one there is no nonce to consume.
+  const refusal = await finishDeviceCheck(options, prepared.token?.claims.nonce ?? '', () => prepared.chain);
+  return refusal ?? verified(prepared);
 }
 
 /**
@@ -118,6 +103,62 @@ export function verifyDeviceSync(options: VerifyDeviceOptions): VerifyDeviceResu
     if (refusal !== undefined) return refusal;
   }
   return verified(prepared);
+}
+
+/** What `checkDeviceTokenSync` answers for a token that passed: the identity and the token's nonce claim. */
+export type CheckedDeviceToken = VerifiedDevice & {
+  /** The token's `nonce` claim: what a ChallengeStore must consume (step 9) before the device is accepted. */
+  readonly nonce: string;
+};
+
+/**
+ * Steps 1 to 7 of `verifyDevice` for a token, synchronously: everything but revocation (step 8)
+ * and consuming the nonce from a ChallengeStore (step 9). For a verifier that runs these steps
+ * elsewhere (a worker thread) and does 8 and 9 itself, in that order, with the `nonce` answered
+ * here. A `challenge` may only be `{ nonce }`; `revocation` must be absent (TypeError otherwise).
+ */
+export function checkDeviceTokenSync(options: VerifyDeviceOptions): CheckedDeviceToken | DeviceRefusal {
+  if (typeof options === 'object' && options !== null) {
+    if (options.revocation !== undefined) throw new TypeError('checkDeviceTokenSync checks no revocation');
+    if (options.challenge !== undefined && 'store' in options.challenge) {
+      throw new TypeError('checkDeviceTokenSync consumes no nonce: give challenge { nonce } or none');
+    }
+    if (options.token === undefined) throw new TypeError('checkDeviceTokenSync needs a token');
+  }
+  const prepared = prepare(options);
+  if (!prepared.ok) return prepared;
+  return { ...verified(prepared), nonce: prepared.token!.claims.nonce };
+}
+
+/**
+ * Steps 8 and 9 of `verifyDevice` for a token that passed steps 1 to 7 elsewhere
+ * (`checkDeviceTokenSync`, in a worker thread): revocation of `chain()` when `options.revocation`
+ * is given (the chain is asked for only then), then, last, the nonce consumed from
+ * `options.challenge.store` when there is one. Answers the refusal, or undefined when the device
+ * is accepted. `options` are the caller's verifyDevice options, `nonce` the token's claim.
+ */
+export async function finishDeviceCheck(
+  options: VerifyDeviceOptions,
+  nonce: string,
+  chain: () => readonly Certificate[],
+): Promise<DeviceRefusal | undefined> {
+  const { revocation, challenge } = options;
+  if (revocation !== undefined) {
+    for (const [certificate, issuer] of revocationTargets(options, chain())) {
+      let answer: RevocationAnswer;
+      try {
+        answer = await revocation.check(certificate, issuer, options.time);
+      } catch (error) {
+        answer = sourceFailed(error);
+      }
+      const refusal = revocationRefusal(answer, certificate);
+      if (refusal !== undefined) return refusal;
+    }
+  }
+  if (challenge !== undefined && 'store' in challenge) {
+    return consumeRefusal(await challenge.store.consume(nonce, options.time));
+  }
+  return undefined;
 }
 
 interface Prepared {

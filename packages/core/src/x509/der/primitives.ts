@@ -5,10 +5,15 @@ import type { Tlv } from './tlv.js';
 
 /** Checks INTEGER content is non-empty and minimal (X.690 8.3.2). */
 export function checkIntegerContent(content: Uint8Array): void {
-  if (content.length === 0) fail('ERR_DER_EMPTY_INTEGER');
-  if (content.length > 1) {
-    const a = content[0]!;
-    const b = content[1]!;
+  checkIntegerAt(content, 0, content.length);
+}
+
+/** `checkIntegerContent` of the content octets `buf[start..end)`. */
+export function checkIntegerAt(buf: Uint8Array, start: number, end: number): void {
+  if (end === start) fail('ERR_DER_EMPTY_INTEGER');
+  if (end - start > 1) {
+    const a = buf[start]!;
+    const b = buf[start + 1]!;
     if ((a === 0x00 && (b & 0x80) === 0) || (a === 0xff && (b & 0x80) !== 0)) fail('ERR_DER_NON_MINIMAL_INTEGER');
   }
 }
@@ -70,14 +75,19 @@ export interface BitString {
 
 /** Checks BIT STRING content per DER (X.690 11.2): unused bits 0..7, zero padding, none when empty. */
 export function bitStringFromContent(content: Uint8Array): BitString {
-  if (content.length === 0) fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING has no unused-bits octet');
-  const unusedBits = content[0]!;
+  checkBitStringAt(content, 0, content.length);
+  return { unusedBits: content[0]!, bytes: content.subarray(1) };
+}
+
+/** The checks of `bitStringFromContent` on the content octets `buf[start..end)`, without decoding. */
+export function checkBitStringAt(buf: Uint8Array, start: number, end: number): void {
+  if (end === start) fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING has no unused-bits octet');
+  const unusedBits = buf[start]!;
   if (unusedBits > 7) fail('ERR_DER_BAD_BIT_STRING');
-  if (content.length === 1 && unusedBits !== 0) fail('ERR_DER_BAD_BIT_STRING');
-  if (unusedBits > 0 && (content[content.length - 1]! & ((1 << unusedBits) - 1)) !== 0) {
+  if (end - start === 1 && unusedBits !== 0) fail('ERR_DER_BAD_BIT_STRING');
+  if (unusedBits > 0 && (buf[end - 1]! & ((1 << unusedBits) - 1)) !== 0) {
     fail('ERR_DER_BAD_BIT_STRING', 'BIT STRING padding bits are not zero');
   }
-  return { unusedBits, bytes: content.subarray(1) };
 }
 
 export function readBitString(buf: Uint8Array, tlv: Tlv, tag: number = Tag.BIT_STRING): BitString {
@@ -101,27 +111,64 @@ const TWO_128 = 1n << 128n;
  * arc is), which is a 128-bit integer by definition and may reach 2^128 - 1.
  */
 export function oidFromContent(content: Uint8Array): string {
+  return oidAt(content, 0, content.length);
+}
+
+/**
+ * `oidFromContent` of the content octets `buf[start..end)`, without making a view of them: a
+ * certificate decode meets two or three dozen OIDs twice (the DER check, then the structure
+ * decoder), and creating a typed-array view and a string key for each was most of their cost.
+ */
+export function oidAt(buf: Uint8Array, start: number, end: number): string {
   // Certificates repeat the same few dozen OIDs; decoding a long one (our 2.25 arc) with BigInt
   // costs ~10 µs, so decoded OIDs are memoised by their content octets (bounded; only valid OIDs).
-  const key = content.length <= MAX_CACHED_OID_BYTES ? latin1Key(content) : undefined;
-  if (key !== undefined) {
-    const cached = oidCache.get(key);
-    if (cached !== undefined) return cached;
+  // The key is a hash of the octets, each entry keeps its octets, and a hit compares them all: a
+  // hash collision costs a miss, never a wrong answer.
+  const length = end - start;
+  const cacheable = length > 0 && length <= MAX_CACHED_OID_BYTES;
+  let hash = 0;
+  if (cacheable) {
+    hash = octetHash(buf, start, end);
+    for (let entry = oidCache.get(hash); entry !== undefined; entry = entry.next) {
+      if (sameOctets(entry.octets, buf, start, end)) return entry.dotted;
+    }
   }
-  const dotted = decodeOidContent(content);
-  if (key !== undefined) {
-    if (oidCache.size >= OID_CACHE_ENTRIES) oidCache.clear();
-    oidCache.set(key, dotted);
+  const dotted = decodeOidContent(buf.subarray(start, end));
+  if (cacheable) {
+    if (oidCacheSize >= OID_CACHE_ENTRIES) {
+      oidCache.clear();
+      oidCacheSize = 0;
+    }
+    oidCache.set(hash, { octets: buf.slice(start, end), dotted, next: oidCache.get(hash) });
+    oidCacheSize++;
   }
   return dotted;
 }
 
 const MAX_CACHED_OID_BYTES = 48;
 const OID_CACHE_ENTRIES = 4096;
-const oidCache = new Map<string, string>();
 
-function latin1Key(content: Uint8Array): string {
-  return Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
+/** A memoised OID; entries whose octets hash alike are chained. */
+interface CachedOid {
+  readonly octets: Uint8Array;
+  readonly dotted: string;
+  readonly next: CachedOid | undefined;
+}
+
+const oidCache = new Map<number, CachedOid>();
+let oidCacheSize = 0;
+
+/** FNV-1a over `buf[start..end)`, as a small integer. */
+function octetHash(buf: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+  return hash >>> 1;
+}
+
+function sameOctets(octets: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (octets.length !== end - start) return false;
+  for (let i = 0; i < octets.length; i++) if (octets[i] !== buf[start + i]) return false;
+  return true;
 }
 
 function decodeOidContent(content: Uint8Array): string {
@@ -155,7 +202,7 @@ function isUuidArc(arcsSoFar: readonly string[]): boolean {
 
 export function readOid(buf: Uint8Array, tlv: Tlv): string {
   expectTag(tlv, Tag.OID, 'OBJECT IDENTIFIER');
-  return oidFromContent(buf.subarray(tlv.valueStart, tlv.end));
+  return oidAt(buf, tlv.valueStart, tlv.end);
 }
 
 export function expectTag(tlv: Tlv, tag: number, what: string): void {

@@ -45,6 +45,24 @@ export function stringFromContent(tag: number, content: Uint8Array): string {
   }
 }
 
+/** Whether each ASCII octet is in PrintableString's alphabet (the PRINTABLE pattern above). */
+const IN_PRINTABLE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) IN_PRINTABLE[c] = PRINTABLE.test(String.fromCharCode(c)) ? 1 : 0;
+
+/**
+ * The checks `stringFromContent` makes of a PrintableString or IA5String, in the same order and
+ * with the same errors, on `buf[start..end)` in place: no view, no string (the DER check of a
+ * certificate meets a dozen of them before the name decoder reads them).
+ */
+export function checkAsciiStringAt(tag: number, buf: Uint8Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) fail('ERR_DER_BAD_STRING', 'IA5String holds a non-ASCII octet');
+  if (tag !== Tag.PRINTABLE_STRING) return;
+  for (let i = start; i < end; i++) {
+    if (IN_PRINTABLE[buf[i]!] === 0)
+      fail('ERR_DER_BAD_STRING', 'PrintableString holds a character outside its alphabet');
+  }
+}
+
 export function readString(buf: Uint8Array, tlv: Tlv): string {
   return stringFromContent(tlv.tag, buf.subarray(tlv.valueStart, tlv.end));
 }

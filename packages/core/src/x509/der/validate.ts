@@ -1,7 +1,7 @@
 import { fail } from '../../errors/keyline-error.js';
 import { DEFAULT_LIMITS, type DerLimits } from './limits.js';
-import { bitStringFromContent, checkIntegerContent, oidFromContent } from './primitives.js';
-import { stringFromContent } from './strings.js';
+import { checkBitStringAt, checkIntegerAt, oidAt } from './primitives.js';
+import { checkAsciiStringAt, stringFromContent } from './strings.js';
 import { CLASS_MASK, Tag, isConstructed } from './tags.js';
 import { generalizedTimeFromContent, utcTimeFromContent } from './time.js';
 import { readTlv, type Tlv } from './tlv.js';
@@ -50,23 +50,42 @@ export function parseDer(buf: Uint8Array, limits: DerLimits = DEFAULT_LIMITS): T
 
 function checkPrimitive(buf: Uint8Array, tlv: Tlv): void {
   if ((tlv.tag & CLASS_MASK) !== 0) return;
-  const content = buf.subarray(tlv.valueStart, tlv.end);
+  const { valueStart: start, end } = tlv;
+  // The commonest types are checked in place; a view of the content is made only for the rest.
   switch (tlv.tag) {
     case Tag.INTEGER:
     case Tag.ENUMERATED:
-      return checkIntegerContent(content);
+      return checkIntegerAt(buf, start, end);
     case Tag.BOOLEAN:
-      if (content.length !== 1 || (content[0] !== 0 && content[0] !== 0xff)) fail('ERR_DER_BAD_BOOLEAN');
+      if (end - start !== 1 || (buf[start] !== 0 && buf[start] !== 0xff)) fail('ERR_DER_BAD_BOOLEAN');
       return;
     case Tag.NULL:
-      if (content.length !== 0) fail('ERR_DER_BAD_NULL');
+      if (end !== start) fail('ERR_DER_BAD_NULL');
       return;
     case Tag.BIT_STRING:
-      bitStringFromContent(content);
+      checkBitStringAt(buf, start, end);
       return;
     case Tag.OID:
-      oidFromContent(content);
+      oidAt(buf, start, end);
       return;
+    case Tag.PRINTABLE_STRING:
+    case Tag.IA5_STRING:
+      checkAsciiStringAt(tlv.tag, buf, start, end);
+      return;
+    case Tag.UTC_TIME:
+    case Tag.GENERALIZED_TIME:
+    case Tag.UTF8_STRING:
+    case Tag.BMP_STRING:
+    case Tag.UNIVERSAL_STRING:
+      return checkDecodable(tlv.tag, buf.subarray(start, end));
+    default:
+      return;
+  }
+}
+
+/** The time and string types: checked by decoding them. */
+function checkDecodable(tag: number, content: Uint8Array): void {
+  switch (tag) {
     case Tag.UTC_TIME:
       utcTimeFromContent(content);
       return;
@@ -77,11 +96,9 @@ function checkPrimitive(buf: Uint8Array, tlv: Tlv): void {
       generalizedTimeFromContent(content);
       return;
     case Tag.UTF8_STRING:
-    case Tag.PRINTABLE_STRING:
-    case Tag.IA5_STRING:
     case Tag.BMP_STRING:
     case Tag.UNIVERSAL_STRING:
-      stringFromContent(tlv.tag, content);
+      stringFromContent(tag, content);
       return;
     default:
       return;

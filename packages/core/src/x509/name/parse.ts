@@ -16,20 +16,34 @@ export function readName(buf: Uint8Array, tlv: Tlv): Name {
     if (setTlv.tag !== Tag.SET) fail('ERR_X509_BAD_NAME', 'RelativeDistinguishedName must be a SET');
     const set = DerCursor.inside(buf, setTlv, 'RelativeDistinguishedName');
     const rdn: NameAttribute[] = [];
-    let previous: Uint8Array | undefined;
+    let previous: Tlv | undefined;
     while (!set.done) {
       const atvTlv = set.next();
-      const encoding = encodingOf(buf, atvTlv);
-      if (previous !== undefined && Buffer.compare(previous, encoding) > 0) {
+      if (previous !== undefined && compareEncodings(buf, previous, atvTlv) > 0) {
         fail('ERR_DER_BAD_SET_ORDER', 'attributes of a RelativeDistinguishedName are not in DER order');
       }
-      previous = encoding;
+      previous = atvTlv;
       rdn.push(readAttribute(buf, atvTlv));
     }
     if (rdn.length === 0) fail('ERR_X509_BAD_NAME', 'RelativeDistinguishedName is empty');
     rdns.push(rdn);
   }
   return { der: encodingOf(buf, tlv), rdns };
+}
+
+/**
+ * `Buffer.compare` of the whole encodings of `a` and `b` (X.690 11.6 orders SET OF elements so),
+ * read in place: most RDNs hold one attribute, and a view per attribute only to compare was waste.
+ */
+function compareEncodings(buf: Uint8Array, a: Tlv, b: Tlv): number {
+  const aLength = a.end - a.start;
+  const bLength = b.end - b.start;
+  const common = Math.min(aLength, bLength);
+  for (let i = 0; i < common; i++) {
+    const diff = buf[a.start + i]! - buf[b.start + i]!;
+    if (diff !== 0) return diff;
+  }
+  return aLength - bLength;
 }
 
 function readAttribute(buf: Uint8Array, tlv: Tlv): NameAttribute {

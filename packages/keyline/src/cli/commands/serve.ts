@@ -5,6 +5,8 @@ import { pino, type Logger } from 'pino';
 import { createCertificateAuthority } from '../../ca/index.js';
 import { createKeyProvider, passphraseFromOptions } from '../../keys/index.js';
 import { createMetrics, createServer, loadOrCreateServerTls, type EstProfile } from '../../server/index.js';
+import { createOcspListener, type OcspListener } from '../../server/ocsp/listener.js';
+import { isOcspWorker, runOcspWorker, startOcspWorkers, type OcspWorkers } from './serve-ocsp-workers.js';
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -22,6 +24,8 @@ interface ServeFlags {
   readonly publicUrl?: string;
   readonly logLevel: string;
   readonly bodyLimit: string;
+  readonly ocspPort?: string;
+  readonly ocspWorkers: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -70,40 +74,50 @@ export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => 
     .option('--public-url <url>', 'public base URL, written into new certificates as their CRL and OCSP locations')
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(LOG_LEVELS).default('info'))
     .option('--body-limit <bytes>', 'largest request body accepted', '65536')
+    .option(
+      '--ocsp-port <port>',
+      'also serve OCSP (only) over plain HTTP on this port, with a lean listener (0: any free port)',
+    )
+    .option('--ocsp-workers <n>', 'serve --ocsp-port from n worker processes (one per core; 0: in this process)', '0')
     .action(async (flags: ServeFlags, command: Command) => {
       const port = parseInteger('--port', flags.port, 0, 65535);
       const bodyLimit = parseInteger('--body-limit', flags.bodyLimit, 1024, 16 * 1024 * 1024);
+      const ocspPort = flags.ocspPort === undefined ? undefined : parseInteger('--ocsp-port', flags.ocspPort, 0, 65535);
+      const ocspWorkers = parseInteger('--ocsp-workers', flags.ocspWorkers, 0, 256);
+      if (ocspWorkers > 0 && ocspPort === undefined) {
+        throw new KeylineError('ERR_CLI_BAD_OPTION', '--ocsp-workers needs --ocsp-port', { option: '--ocsp-workers' });
+      }
       const estProfile = parseChoice('--est-profile', flags.estProfile, EST_PROFILES);
       if (flags.tls !== true && (flags.tlsCert !== undefined || flags.tlsKey !== undefined)) {
         throw new KeylineError('ERR_CLI_BAD_OPTION', '--tls-cert and --tls-key need --tls', { option: '--tls' });
       }
       const logger = pino({ level: flags.logLevel, base: { service: 'keyline' } }, pino.destination(2));
-      await withContext(command, io, (ctx) => serve(ctx, flags, { port, bodyLimit, estProfile }, logger));
+      if (isOcspWorker()) {
+        // A worker process of --ocsp-workers: the same command, serving OCSP only.
+        await withContext(command, io, (ctx) =>
+          serveOcspWorker(ctx, flags, { port: ocspPort!, maxBodyBytes: ocspBodyLimit(bodyLimit) }, logger),
+        );
+        return;
+      }
+      await withContext(command, io, (ctx) =>
+        serve(ctx, flags, { port, bodyLimit, estProfile, ocspPort, ocspWorkers }, logger),
+      );
     });
 };
 
 async function serve(
   ctx: CliContext,
   flags: ServeFlags,
-  parsed: { readonly port: number; readonly bodyLimit: number; readonly estProfile: EstProfile },
+  parsed: {
+    readonly port: number;
+    readonly bodyLimit: number;
+    readonly estProfile: EstProfile;
+    readonly ocspPort: number | undefined;
+    readonly ocspWorkers: number;
+  },
   logger: Logger,
 ): Promise<void> {
-  // A key provider that never prompts: a prompt would stall requests behind a terminal.
-  const passphrase = passphraseFromOptions({
-    ...(ctx.globals.passphraseFile === undefined ? {} : { passphraseFile: ctx.globals.passphraseFile }),
-    env: process.env,
-    prompt: false,
-  });
-  const keys = createKeyProvider({ dataDir: ctx.location.dataDir, passphrase, random: ctx.random });
-  const audit = cliAuditAppender(() => keys.open(AUDIT_KEY_URI));
-  const ca = createCertificateAuthority({
-    store: ctx.store,
-    keys,
-    clock: ctx.clock,
-    random: ctx.random,
-    audit,
-    ...(flags.publicUrl === undefined ? {} : { options: { publicUrl: flags.publicUrl } }),
-  });
+  const { passphrase, keys, audit, ca } = openAuthority(ctx, flags);
   const refresher = ca.crlRefresher({
     onError: (error, caId) =>
       logger.warn({ caId, err: isKeylineError(error) ? error.toJSON() : String(error) }, 'CRL refresh failed'),
@@ -121,6 +135,7 @@ async function serve(
             ...(flags.tlsKey === undefined ? {} : { keyFile: flags.tlsKey }),
           })
         : undefined;
+    const metrics = createMetrics({ defaultMetrics: true });
     const app = createServer({
       store: ctx.store,
       ca,
@@ -128,12 +143,14 @@ async function serve(
       random: ctx.random,
       logger,
       bodyLimit: parsed.bodyLimit,
-      metrics: createMetrics({ defaultMetrics: true }),
+      metrics,
       audit,
       est: { profile: parsed.estProfile, ...(flags.estCa === undefined ? {} : { defaultCa: flags.estCa }) },
       ...(tls === undefined ? {} : { tls: { key: tls.key, cert: tls.cert } }),
     });
     const signal = firstSignal(['SIGTERM', 'SIGINT']);
+    let ocsp: OcspListener | undefined;
+    let ocspWorkers: OcspWorkers | undefined;
     try {
       try {
         await app.listen({ host: flags.host, port: parsed.port });
@@ -147,9 +164,36 @@ async function serve(
       const address = app.server.address();
       const boundPort = typeof address === 'object' && address !== null ? address.port : parsed.port;
       const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(flags.host)}:${boundPort}`;
+      let ocspUrl: string | undefined;
+      if (parsed.ocspPort !== undefined && parsed.ocspWorkers > 0) {
+        ocspWorkers = await startOcspWorkers(parsed.ocspWorkers, flags.host, parsed.ocspPort, logger);
+        ocspUrl = `http://${urlHost(flags.host)}:${ocspWorkers.port}`;
+      } else if (parsed.ocspPort !== undefined) {
+        // OCSP is served over plain HTTP (RFC 6960 A.1, RFC 5019): responses are signed.
+        const listener = createOcspListener({
+          ca,
+          clock: ctx.clock,
+          metrics,
+          logger,
+          maxBodyBytes: ocspBodyLimit(parsed.bodyLimit),
+        });
+        ocsp = listener;
+        try {
+          const boundOcspPort = await listener.listen(parsed.ocspPort, flags.host);
+          ocspUrl = `http://${urlHost(flags.host)}:${boundOcspPort}`;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException)?.code ?? 'unknown';
+          throw new KeylineError(
+            'ERR_SERVER_LISTEN',
+            `cannot listen on ${flags.host}:${parsed.ocspPort} for OCSP (${code})`,
+            { host: flags.host, port: parsed.ocspPort },
+          );
+        }
+      }
       if (ctx.out.json) {
         ctx.out.data({
           listening: url,
+          ...(ocspUrl === undefined ? {} : { ocspListening: ocspUrl }),
           ...(tls === undefined ? {} : { tlsCertificate: tls.certPath, tlsFingerprint: tls.fingerprint }),
         });
       } else {
@@ -159,6 +203,11 @@ async function serve(
             `TLS certificate ${tls.certPath}${tls.created ? ' (new, self-signed)' : ''}, SHA-256 ${tls.fingerprint}`,
           );
         }
+        // Before the `listening on` line: whoever waits for that finds this one already written.
+        if (ocspUrl !== undefined) {
+          const where = ocspWorkers === undefined ? '' : `, ${ocspWorkers.count} worker processes`;
+          ctx.out.line(`ocsp on ${ocspUrl} (OCSP only, at /ocsp/<ca-id>${where})`);
+        }
         ctx.out.line(`listening on ${url}`);
       }
       refresher.start();
@@ -167,9 +216,52 @@ async function serve(
     } finally {
       signal.dispose();
       await refresher.stop();
+      await ocsp?.close();
+      await ocspWorkers?.stop();
       await app.close();
     }
     ctx.out.note('stopped');
+  } finally {
+    ca.close();
+    await keys.close();
+  }
+}
+
+/** The OCSP listener's body limit: the server's, at most 64 KiB (an OCSP request is under 1 KiB). */
+function ocspBodyLimit(bodyLimit: number): number {
+  return Math.min(bodyLimit, 64 * 1024);
+}
+
+/** The key provider (never prompting: a prompt would stall requests behind a terminal) and the CA service. */
+function openAuthority(ctx: CliContext, flags: ServeFlags) {
+  const passphrase = passphraseFromOptions({
+    ...(ctx.globals.passphraseFile === undefined ? {} : { passphraseFile: ctx.globals.passphraseFile }),
+    env: process.env,
+    prompt: false,
+  });
+  const keys = createKeyProvider({ dataDir: ctx.location.dataDir, passphrase, random: ctx.random });
+  const audit = cliAuditAppender(() => keys.open(AUDIT_KEY_URI));
+  const ca = createCertificateAuthority({
+    store: ctx.store,
+    keys,
+    clock: ctx.clock,
+    random: ctx.random,
+    audit,
+    ...(flags.publicUrl === undefined ? {} : { options: { publicUrl: flags.publicUrl } }),
+  });
+  return { passphrase, keys, audit, ca };
+}
+
+/** An OCSP worker process (serve-ocsp-workers.ts): OCSP only, until the primary lets it go. */
+async function serveOcspWorker(
+  ctx: CliContext,
+  flags: ServeFlags,
+  options: { readonly port: number; readonly maxBodyBytes: number },
+  logger: Logger,
+): Promise<void> {
+  const { keys, ca } = openAuthority(ctx, flags);
+  try {
+    await runOcspWorker(ca, ctx.clock, { host: flags.host, ...options }, logger);
   } finally {
     ca.close();
     await keys.close();

@@ -17,6 +17,7 @@ import type { PassphraseSource } from '../secrets/passphrase-source.js';
 import { fileKeyPath, formatFileKeyUri, type FileKeyUri } from '../uri/file-uri.js';
 import { ENCRYPTED_PRIVATE_KEY_LABEL, checkEncryptedPrivateKeyInfo, encryptPrivateKeyInfo } from './pkcs8-scrypt.js';
 import { writeNewFileAtomic } from './write-new-file.js';
+import { createSigningPool, type SigningPool } from '../pool/signing-pool.js';
 
 /** Owner read/write only: the file is encrypted, and still nobody else needs to read it. */
 export const KEY_FILE_MODE = 0o600;
@@ -30,6 +31,8 @@ export interface FileKeyContext {
   readonly random: RandomSource;
   /** Shortest passphrase (in octets) accepted for a new key. */
   readonly minPassphraseLength: number;
+  /** Where the signing pools of opened keys are kept, for the provider to close them. */
+  readonly pools?: Set<SigningPool>;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function generateFileKey(uri: FileKeyUri, curve: CaCurve, context: 
     if (!Buffer.from(encodeSpki(reread)).equals(Buffer.from(encodeSpki(privateKey)))) {
       throw new Error(`the key written to ${path} does not read back as the key generated`);
     }
-    return fileSigner(privateKey, keyUri);
+    return fileSigner(privateKey, keyUri, context.pools);
   } finally {
     passphrase.fill(0);
   }
@@ -82,7 +85,7 @@ export async function openFileKey(uri: FileKeyUri, context: FileKeyContext): Pro
   readEncryptedKeyInfo(path); // before asking for a passphrase: a wrong path should not prompt
   const passphrase = await context.passphrase({ kind: 'passphrase', purpose: 'open', subject: keyUri });
   try {
-    return fileSigner(decryptKeyFile(path, passphrase), keyUri);
+    return fileSigner(decryptKeyFile(path, passphrase), keyUri, context.pools);
   } finally {
     passphrase.fill(0);
   }
@@ -134,13 +137,24 @@ function readEncryptedKeyInfo(path: string): Uint8Array {
   return info;
 }
 
-function fileSigner(privateKey: KeyObject, keyUri: string): KeySigner {
+function fileSigner(privateKey: KeyObject, keyUri: string, pools: Set<SigningPool> | undefined): KeySigner {
   const inner = softwareSigner(privateKey); // ERR_CRYPTO_UNSUPPORTED_SIGNING_KEY for RSA and others
   const curve = inner.algorithm === 'ecdsa-sha256' ? 'P-256' : inner.algorithm === 'ecdsa-sha384' ? 'P-384' : undefined;
   if (curve === undefined) {
     fail('ERR_CRYPTO_UNSUPPORTED_SIGNING_KEY', 'a Keyline CA key is ECDSA on P-256 or P-384');
   }
   const signSync = (data: Uint8Array): Uint8Array => inner.signSync(data);
+  // One pool per thread count, made on first use; the same hash as `signSync` (the curve's own).
+  const byThreads = new Map<number, SigningPool>();
+  const signingPool = (threads: number): SigningPool => {
+    let pool = byThreads.get(threads);
+    if (pool === undefined) {
+      pool = createSigningPool(privateKey, curve === 'P-256' ? 'sha256' : 'sha384', threads);
+      byThreads.set(threads, pool);
+      pools?.add(pool);
+    }
+    return pool;
+  };
   return Object.freeze({
     keyUri,
     backend: 'file' as const,
@@ -149,6 +163,7 @@ function fileSigner(privateKey: KeyObject, keyUri: string): KeySigner {
     publicKeySpki: inner.publicKeySpki,
     sign: signSync,
     signSync,
+    signingPool,
   });
 }
 

@@ -37,7 +37,7 @@ export type OcspAnswerSource = 'cache' | 'responder';
  * `internalError` or `tryLater`, through the one error table. Never throws.
  */
 export async function answerOcsp(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'ca'>,
   caId: string,
   readRequest: () => Uint8Array,
 ): Promise<OcspAnswer & { readonly source: OcspAnswerSource }> {
@@ -75,7 +75,7 @@ export async function answerOcsp(
 }
 
 /** The cached answer to a simple request (one CertID, no nonce), if the responder has it now. */
-export function cachedAnswer(ctx: ServerContext, caId: string, der: Uint8Array): OcspAnswer | undefined {
+export function cachedAnswer(ctx: Pick<ServerContext, 'ca'>, caId: string, der: Uint8Array): OcspAnswer | undefined {
   if (ctx.ca.ocspCached === undefined) return undefined;
   const certId = simpleRequestCertId(der);
   if (certId === undefined) return undefined;

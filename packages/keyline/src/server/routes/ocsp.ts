@@ -34,7 +34,8 @@ const rawResponses = {
  * become unsigned OCSP error responses through the one error table (malformedRequest,
  * unauthorized, internalError, tryLater), never an HTML or JSON 500: OCSP clients only read OCSP.
  * Only a wrong media type or an oversized body, caught before the request is read, is answered
- * with a problem document.
+ * with a problem document. `keyline serve --ocsp-port` also serves the same answers on a port of
+ * their own, without Fastify (ocsp/listener.ts).
  */
 export function registerOcspRoutes(app: FastifyInstance, ctx: ServerContext): void {
   // Plain OCSP requests over HTTP are answered before Fastify (ocsp/fast-path.ts), the same way.

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreEngine } from '../location.js';
 import { initialMigration } from './0001-initial.js';
 import { factoryJournalMigration } from './0002-factory-journal.js';
+import { chipIsDeviceMigration } from './0003-chip-is-device.js';
 
 /**
  * Every migration, in code (no files read at run time, so the built package carries its schema).
@@ -12,6 +13,7 @@ export function migrationsFor(engine: StoreEngine): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(engine),
     '0002-factory-journal': factoryJournalMigration(engine),
+    '0003-chip-is-device': chipIsDeviceMigration(),
   };
 }
 

@@ -5,6 +5,7 @@ import type { NewCertificate, NewPreparedCertificate } from '../../ca/store-port
 import { bytesToColumn, timeFromText, timeToText } from '../codec.js';
 import type { CertificatesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
+import { chipColumns } from './chip-columns.js';
 
 /**
  * The bulk forms of reserve, markSigning and markValid (store-port.ts, for batches from the
@@ -85,8 +86,9 @@ export async function prepareMany(
 /** The SQLite statement of the prepared insert (run once per row, see Scope.runEach). */
 const PREPARE_SQL =
   'insert into "certificates" ("id", "ca_id", "serial_hex", "profile", "status", "subject", "tbs_der", ' +
-  '"not_before", "not_after", "device_id", "chip_serial", "request_id", "created_at", "updated_at") ' +
-  "values (?, ?, ?, ?, 'signing', ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing";
+  '"not_before", "not_after", "device_id", "chip_serial", "chip_is_device", "request_id", "created_at", ' +
+  '"updated_at") ' +
+  "values (?, ?, ?, ?, 'signing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing";
 
 /**
  * Inserts a batch as `reserved` rows, or with `prepared` as `signing` rows carrying their TBS and
@@ -112,7 +114,7 @@ async function insertMany(
       status: prepared ? 'signing' : 'reserved',
       subject: c.subject,
       device_id: c.deviceId ?? null,
-      chip_serial: c.chipSerial ?? null,
+      ...chipColumns(c.deviceId ?? null, c.chipSerial ?? null),
       request_id: c.requestId ?? null,
       created_at: at,
       updated_at: at,
@@ -141,6 +143,7 @@ async function insertMany(
             r.not_after,
             r.device_id,
             r.chip_serial,
+            r.chip_is_device,
             r.request_id,
             r.created_at,
             r.updated_at,
@@ -183,7 +186,7 @@ async function insertMany(
       notBefore: isPrepared(cert) ? timeFromText(r.not_before!) : null,
       notAfter: isPrepared(cert) ? timeFromText(r.not_after!) : null,
       deviceId: r.device_id,
-      chipSerial: r.chip_serial,
+      chipSerial: cert.chipSerial ?? null,
       requestId: r.request_id,
       revokedAt: null,
       revocationReason: null,

@@ -21,6 +21,7 @@ import {
 } from '../codec.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.js';
 import { translated } from '../errors.js';
+import { chipColumns, chipSerialIs, chipSerialOfRow } from './chip-columns.js';
 import { param, prepare } from '../prepared.js';
 import {
   blob,
@@ -56,6 +57,7 @@ export function certificateQueries(db: Kysely<Database>) {
         subject: string;
         deviceId: string | null;
         chipSerial: string | null;
+        chipIsDevice: 0 | 1;
         requestId: string | null;
         at: string;
       },
@@ -72,6 +74,7 @@ export function certificateQueries(db: Kysely<Database>) {
           subject: param('subject'),
           device_id: param('deviceId'),
           chip_serial: param('chipSerial'),
+          chip_is_device: param<0 | 1>('chipIsDevice'),
           request_id: param<string>('requestId'),
           created_at: param('at'),
           updated_at: param('at'),
@@ -178,7 +181,7 @@ export function certificateFromRow(row: Row): CertificateRecord {
     notBefore: optionalTimeFromText(row.not_before),
     notAfter: optionalTimeFromText(row.not_after),
     deviceId: row.device_id,
-    chipSerial: row.chip_serial,
+    chipSerial: chipSerialOfRow(row),
     requestId: row.request_id,
     revokedAt: optionalTimeFromText(row.revoked_at),
     revocationReason: row.revocation_reason as CrlReason | null,
@@ -213,7 +216,10 @@ export class CertificateTable implements CertificateRepository {
         requestId: cert.requestId ?? null,
         at,
       };
-      const result = await this.#scope.run(this.#q.reserve.bind(values));
+      const chip = chipColumns(values.deviceId, values.chipSerial);
+      const result = await this.#scope.run(
+        this.#q.reserve.bind({ ...values, chipSerial: chip.chip_serial, chipIsDevice: chip.chip_is_device }),
+      );
       if (result.numAffectedRows === 0n) await this.#explainReserveConflict(cert);
       // The row is exactly what was given; built here rather than read back (one statement less).
       const atDate = timeFromText(at);
@@ -466,7 +472,7 @@ function filterExpression(
   if (filter.status !== undefined) terms.push(eb('certificates.status', '=', filter.status));
   if (filter.serialHex !== undefined) terms.push(eb('certificates.serial_hex', '=', filter.serialHex));
   if (filter.deviceId !== undefined) terms.push(eb('certificates.device_id', '=', filter.deviceId));
-  if (filter.chipSerial !== undefined) terms.push(eb('certificates.chip_serial', '=', filter.chipSerial));
+  if (filter.chipSerial !== undefined) terms.push(chipSerialIs(eb, filter.chipSerial));
   if (filter.manufacturerId !== undefined) {
     terms.push(
       eb(

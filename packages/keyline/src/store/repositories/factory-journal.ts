@@ -225,6 +225,35 @@ export class FactoryJournalTable implements FactoryJournalRepository {
         for (const group of groups.values()) {
           const first = group[0]!;
           const fields = UPDATE_FIELDS.filter((f) => first[f] !== undefined);
+          const runEach = this.#scope.runEach;
+          if (runEach !== undefined) {
+            // SQLite: one prepared statement run per row (a CASE over the chunk's rows costs
+            // SQLite a scan of the CASE per row updated: quadratic in the chunk).
+            const serials = group.map((r) => r.chipSerial);
+            if (new Set(serials).size !== serials.length) {
+              fail('ERR_STORE_CONFLICT', 'an update names a chip twice', { batchId });
+            }
+            const assignments = ['state = ?', 'updated_at = ?', ...fields.map((f) => `${UPDATE_COLUMNS[f]} = ?`)];
+            const text = `update factory_chips set ${assignments.join(', ')} where batch_id = ? and chip_serial = ? and state = ?`;
+            const changes = runEach(
+              text,
+              group.map((r) => [
+                r.state,
+                updatedAt,
+                ...fields.map((f) => (f === 'publicKey' ? optionalBytesToColumn(r.publicKey) : r[f])),
+                batchId,
+                r.chipSerial,
+                r.from,
+              ]),
+            );
+            if (changes.some((n) => n !== 1)) {
+              fail('ERR_STORE_CONFLICT', `a chip of batch ${batchId} is not in state ${first.from}`, {
+                from: first.from,
+                expected: group.length,
+              });
+            }
+            continue;
+          }
           for (let i = 0; i < group.length; i += UPDATE_CHUNK) {
             const rows = group.slice(i, i + UPDATE_CHUNK);
             const serials = rows.map((r) => r.chipSerial);

@@ -65,6 +65,13 @@ export function writableSlot(context: CommandContext, slot: number): Uint8Array 
   return copy;
 }
 
+/** The draft's configuration zone, which the handler may change (a copy of the saved one). */
+export function writableConfig(context: CommandContext): Uint8Array {
+  const copy = new Uint8Array(context.state.config);
+  context.state.config = copy;
+  return copy;
+}
+
 /** The draft's OTP zone, which the handler may change. */
 export function writableOtp(context: CommandContext): Uint8Array {
   const copy = new Uint8Array(context.state.otp);

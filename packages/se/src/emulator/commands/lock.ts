@@ -11,7 +11,14 @@ import {
 } from '../../atecc/config-zone.js';
 import type { AteccCommand } from '../../atecc/opcodes.js';
 import { concatBytes } from '../../bytes.js';
-import { badCommand, expectDataLength, requireConfigLocked, SUCCESS_OUTPUT, type CommandContext } from './context.js';
+import {
+  badCommand,
+  expectDataLength,
+  requireConfigLocked,
+  SUCCESS_OUTPUT,
+  writableConfig,
+  type CommandContext,
+} from './context.js';
 
 /** Lock Param1 (datasheet "Lock Command"): bits 0-1 what, bits 2-5 the slot, bit 7 skip the summary check. */
 export const LOCK_CONFIG = 0x00;
@@ -43,19 +50,19 @@ export function lockCommand(command: AteccCommand, context: CommandContext): Uin
   if (what === LOCK_CONFIG) {
     if (isConfigLocked(state.config)) fail('ERR_SE_ALREADY_LOCKED', 'the configuration zone is already locked');
     checkSummary(() => state.config);
-    state.config[CONFIG.LOCK_CONFIG] = LOCKED;
+    writableConfig(context)[CONFIG.LOCK_CONFIG] = LOCKED;
   } else if (what === LOCK_DATA) {
     requireConfigLocked(state);
     if (isDataLocked(state.config)) fail('ERR_SE_ALREADY_LOCKED', 'the data zone is already locked');
     checkSummary(() => concatBytes(...state.slots, state.otp));
-    state.config[CONFIG.LOCK_VALUE] = LOCKED;
+    writableConfig(context)[CONFIG.LOCK_VALUE] = LOCKED;
   } else {
     const slot = (command.param1 >> 2) & 0xf;
     requireConfigLocked(state);
     if (!keyConfigOf(state.config, slot).lockable) fail('ERR_SE_NOT_LOCKABLE');
     if (isSlotLocked(state.config, slot)) fail('ERR_SE_ALREADY_LOCKED', 'the slot is already locked');
     checkSummary(() => state.slots[slot]!);
-    setSlotLocked(state.config, slot);
+    setSlotLocked(writableConfig(context), slot);
   }
   context.changed = true;
   return SUCCESS_OUTPUT;

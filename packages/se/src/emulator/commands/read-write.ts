@@ -21,6 +21,7 @@ import {
   expectDataLength,
   requireConfigLocked,
   SUCCESS_OUTPUT,
+  writableConfig,
   writableOtp,
   writableSlot,
   type CommandContext,
@@ -128,7 +129,7 @@ export function writeCommand(command: AteccCommand, context: CommandContext): Ui
   if (bytesEqual(current.subarray(address.offset, address.offset + data.length), data)) return SUCCESS_OUTPUT;
   const target =
     address.zone === ZONE.CONFIG
-      ? state.config
+      ? writableConfig(context)
       : address.zone === ZONE.OTP
         ? writableOtp(context)
         : writableSlot(context, address.slot);

@@ -1,0 +1,150 @@
+import cluster, { type Worker } from 'node:cluster';
+import { KeylineError, type Clock } from '@keyline/core';
+import type { Logger } from 'pino';
+import type { CertificateAuthorityService } from '../../ca/service-port.js';
+import { createMetrics } from '../../server/index.js';
+import { createOcspListener } from '../../server/ocsp/listener.js';
+
+/**
+ * `keyline serve --ocsp-port <p> --ocsp-workers <n>`: the dedicated OCSP listener served by n
+ * worker processes (node:cluster; the primary holds the listening socket and hands connections to
+ * the workers), so OCSP uses every core, as an operator runs a responder. Each worker is the same
+ * `keyline serve` command, started by the primary with KEYLINE_OCSP_WORKER=1: it opens the store,
+ * keys and CA service of its own and serves OCSP only (no REST API, no CRL refresh: the primary
+ * does those). Each worker's responder keeps its own cache of pre-signed responses and follows
+ * revocations made elsewhere through the store (as it follows `keyline revoke` of the CLI).
+ *
+ * Metrics: each worker counts into a registry of its own, which /metrics of the primary does not
+ * show; the workers' answers are not in keyline_http_requests_total.
+ */
+export const OCSP_WORKER_ENV = 'KEYLINE_OCSP_WORKER';
+
+interface ListeningMessage {
+  readonly type: 'keyline-ocsp-listening';
+  readonly port: number;
+}
+
+const isListening = (message: unknown): message is ListeningMessage =>
+  typeof message === 'object' &&
+  message !== null &&
+  (message as { type?: unknown }).type === 'keyline-ocsp-listening' &&
+  typeof (message as { port?: unknown }).port === 'number';
+
+/** Whether this process is an OCSP worker started by `startOcspWorkers`. */
+export function isOcspWorker(): boolean {
+  return cluster.isWorker && process.env[OCSP_WORKER_ENV] === '1';
+}
+
+/** The OCSP workers, once all listen. */
+export interface OcspWorkers {
+  readonly port: number;
+  readonly count: number;
+  /** Disconnects the workers (each finishes its answers in flight and closes) and waits for them. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `count` workers listening on `port` (0: one free port, the same for all) and resolves
+ * once all listen. A worker that dies later is replaced (and logged); one that cannot start fails
+ * the whole start (ERR_SERVER_LISTEN).
+ */
+export async function startOcspWorkers(
+  count: number,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<OcspWorkers> {
+  let stopping = false;
+  const workers = new Set<Worker>();
+  let boundPort = port;
+
+  const fork = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork({ [OCSP_WORKER_ENV]: '1' });
+      workers.add(worker);
+      let listening = false;
+      worker.on('message', (message: unknown) => {
+        if (!isListening(message)) return;
+        listening = true;
+        resolve(message.port);
+      });
+      worker.on('exit', (code, signal) => {
+        workers.delete(worker);
+        if (!listening) {
+          reject(
+            new KeylineError('ERR_SERVER_LISTEN', `an OCSP worker could not start (exit ${code ?? signal})`, {
+              host,
+              port,
+            }),
+          );
+          return;
+        }
+        if (stopping) return;
+        logger.error({ pid: worker.process.pid, code, signal }, 'OCSP worker died: starting another');
+        fork().catch((error: unknown) => logger.error({ err: error }, 'OCSP worker could not be replaced'));
+      });
+    });
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all(
+      [...workers].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const force = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+            worker.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            // A worker that already let go (a terminal's Ctrl-C reaches the workers too) just exits.
+            if (worker.isConnected()) worker.disconnect();
+          }),
+      ),
+    );
+  };
+
+  try {
+    // The primary binds the port once (port 0: a free one) and every worker shares it.
+    const ports = await Promise.all(Array.from({ length: count }, () => fork()));
+    boundPort = ports[0]!;
+    if (ports.some((p) => p !== boundPort)) {
+      throw new KeylineError('ERR_SERVER_LISTEN', `OCSP workers listen on different ports (${ports.join(', ')})`, {
+        host,
+        port,
+      });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port: boundPort, count, stop };
+}
+
+/**
+ * The body of an OCSP worker: the listener over this process's CA service until the primary
+ * disconnects (or SIGTERM/SIGINT), then it finishes its answers in flight and closes.
+ */
+export async function runOcspWorker(
+  ca: CertificateAuthorityService,
+  clock: Clock,
+  options: { readonly host: string; readonly port: number; readonly maxBodyBytes: number },
+  logger: Logger,
+): Promise<void> {
+  const listener = createOcspListener({
+    ca,
+    clock,
+    metrics: createMetrics(),
+    logger,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  const port = await listener.listen(options.port, options.host);
+  const stopped = new Promise<void>((resolve) => {
+    process.once('disconnect', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  process.send?.({ type: 'keyline-ocsp-listening', port } satisfies ListeningMessage);
+  await stopped;
+  await listener.close();
+}
