@@ -34,6 +34,9 @@ export const MAX_RANDOM_LENGTH = 4096;
 /** What Random answers until the configuration zone is locked: FF FF 00 00, eight times. */
 const UNLOCKED_RANDOM = Uint8Array.from({ length: 32 }, (_, i) => (i % 4 < 2 ? 0xff : 0x00));
 
+/** The configuration blocks `info()` reads: 0-31 (serial number) and 64-95 (LockValue, LockConfig, SlotLocked). */
+const INFO_BLOCKS = [0, 64] as const;
+
 /** The data of a command that carries none (nothing writes into a command's data). */
 const NO_DATA = new Uint8Array(0);
 
@@ -84,7 +87,11 @@ export class AteccElement implements SecureElement {
   async info(): Promise<ElementInfo> {
     return this.#exclusive(async () => {
       const revision = await this.#run(command(OPCODE.INFO, 0, 0), 4);
-      const config = await this.#readZone(ZONE.CONFIG, 0, 0, CONFIG_ZONE_SIZE);
+      // Only the two blocks of the configuration zone that hold what this reports: the serial
+      // number (bytes 0-12) and the lock bytes (86-89). Two reads instead of four.
+      const config = new Uint8Array(CONFIG_ZONE_SIZE);
+      config.set(await this.#readZone(ZONE.CONFIG, 0, INFO_BLOCKS[0], BLOCK), INFO_BLOCKS[0]);
+      config.set(await this.#readZone(ZONE.CONFIG, 0, INFO_BLOCKS[1], BLOCK), INFO_BLOCKS[1]);
       const serialNumber = serialOf(config);
       return {
         serialNumber,

@@ -311,7 +311,11 @@ export class EmulatedChip {
     // Commands that may change the chip work on a copy that is saved before it replaces the state;
     // the others read the state as it is.
     const mutating = mayChange(command);
-    const draft: ChipState = mutating ? { ...draftState(state), faults } : state;
+    let draft = state;
+    if (mutating) {
+      draft = draftState(state);
+      draft.faults = faults;
+    }
     const context: CommandContext = {
       state: draft,
       session,

@@ -84,10 +84,10 @@ export class DirectCommandPort implements CommandPort {
    */
   executeNow(command: AteccCommand, expectedLength: number): Uint8Array | Promise<Uint8Array> {
     if (this.#closed) fail('ERR_SE_CLOSED');
-    const started = performance.now();
     const reply = this.#chip.executeNow(command, this.#session);
-    if (reply === undefined) return this.#executeLater(command, expectedLength, started);
-    if (reply.kind === 'silent') return this.#silent(started);
+    // Answered at once, a silent chip is waited for from now: its whole timeout.
+    if (reply === undefined) return this.#executeLater(command, expectedLength, performance.now());
+    if (reply.kind === 'silent') return this.#silent(performance.now());
     return this.#outputOf(reply, expectedLength);
   }
 

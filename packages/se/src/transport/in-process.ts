@@ -27,12 +27,12 @@ export class InProcessTransport implements Transport {
    */
   transactNow(frame: Uint8Array): Uint8Array | Promise<Uint8Array> {
     if (this.#closed) fail('ERR_SE_CLOSED');
-    const started = performance.now();
     // The processor decodes the frame at once, copying the command out: the caller's bytes are not kept.
     const response = this.#processor.processNow(frame, this.#session);
     if (response instanceof Uint8Array) return response;
-    if (response === null) return this.#silent(started);
-    return this.#later(response, started);
+    // Answered at once, a silent chip is waited for from now: its whole timeout.
+    if (response === null) return this.#silent(performance.now());
+    return this.#later(response, performance.now());
   }
 
   async #later(pending: Promise<Uint8Array | null>, started: number): Promise<Uint8Array> {

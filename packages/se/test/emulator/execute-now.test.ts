@@ -60,6 +60,21 @@ describe('EmulatedChip.executeNow (commands answered synchronously)', () => {
     expect((await se.generateKey(0)).length).toBe(65);
   });
 
+  it('through frames in process: a silent chip times out once, a garbled answer is a CRC error', async () => {
+    const chip = createMemoryChip({
+      faults: [
+        { operation: 'genKey', effect: 'silent', count: 1 },
+        { operation: 'genKey', effect: 'crc', count: 1 },
+      ],
+    });
+    const se = chip.framedElement({ timeoutMs: 30 });
+    await expectCode(se.generateKey(0), 'ERR_SE_NOT_RESPONDING');
+    await expectCode(se.generateKey(0), 'ERR_SE_CRC');
+    expect(chip.faults).toEqual([]);
+    const point = await se.getPublicKey(0);
+    expect(await chip.element().getPublicKey(0)).toEqual(point);
+  });
+
   it('fails a closed element at once', async () => {
     const se = createMemoryChip().element();
     await se.close();
@@ -78,5 +93,21 @@ describe('EmulatedChip.executeNow (commands answered synchronously)', () => {
     expect(await se.read(8, 4, 100)).toEqual(slot8);
     expect(await se.read(8, 6, 37)).toEqual(slot8.subarray(2, 39));
     expect(await se.read(8, 0, 4)).toEqual(new Uint8Array(4));
+  });
+
+  it('info() reads the two configuration blocks it reports from, and reports what the chip holds', async () => {
+    // Two reads are let through; a third would fail.
+    const chip = createMemoryChip({ faults: [{ operation: 'read', effect: 'fail', skip: 2, count: 1 }] });
+    const se = chip.element();
+    await se.lockSlot(0);
+    const info = await se.info();
+    expect(chip.faults).toEqual([{ operation: 'read', effect: 'fail', count: 1 }]);
+    const summary = chip.summary();
+    expect(summary.lockedSlots).toEqual([0]);
+    expect(info.serialHex).toBe(summary.serialHex);
+    expect(info.configLocked).toBe(summary.configLocked);
+    expect(info.dataLocked).toBe(summary.dataLocked);
+    expect(info.slotLocks.flatMap((locked, slot) => (locked ? [slot] : []))).toEqual(summary.lockedSlots);
+    expect(info.model).toBe(summary.model);
   });
 });
