@@ -10,9 +10,35 @@ const MAX_CA_TEXTS = 256;
 /** Device certificates remembered per ValidationCache (devices that attest again), by their base64 text. */
 const MAX_LEAF_TEXTS = 1024;
 
+/** CA texts compared directly before the LRU is asked (a product line's issuing and manufacturer CA). */
+const RECENT_CA_TEXTS = 4;
+
 interface Texts {
   readonly cas: LruCache<string, Certificate>;
   readonly leaves: LruCache<string, Certificate>;
+  /**
+   * The last CA texts met and their certificates, in a ring. Each token brings its own copy of the
+   * same ~1.5 KB texts; comparing them with the few recent ones costs less than the LRU's hashing
+   * of every character (and re-inserting to refresh its order). The certificates are the ones the
+   * LRU holds or held: decoding is a pure function of the text, so either answer is the same.
+   */
+  readonly recentTexts: string[];
+  readonly recentCertificates: Certificate[];
+  nextRecent: number;
+}
+
+/** The certificate remembered in `texts.recent*` for `text`, if any. */
+function recentCa(texts: Texts, text: string): Certificate | undefined {
+  const { recentTexts } = texts;
+  for (let i = 0; i < recentTexts.length; i++) if (recentTexts[i] === text) return texts.recentCertificates[i];
+  return undefined;
+}
+
+function rememberRecentCa(texts: Texts, text: string, certificate: Certificate): void {
+  const slot = texts.nextRecent;
+  texts.recentTexts[slot] = text;
+  texts.recentCertificates[slot] = certificate;
+  texts.nextRecent = (slot + 1) % RECENT_CA_TEXTS;
 }
 
 const byCache = new WeakMap<ValidationCache, Texts>();
@@ -29,15 +55,27 @@ const byCache = new WeakMap<ValidationCache, Texts>();
 export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undefined): Certificate[] | Refusal {
   let texts = cache === undefined ? undefined : byCache.get(cache);
   if (cache !== undefined && texts === undefined) {
-    texts = { cas: new LruCache(MAX_CA_TEXTS), leaves: new LruCache(MAX_LEAF_TEXTS) };
+    texts = {
+      cas: new LruCache(MAX_CA_TEXTS),
+      leaves: new LruCache(MAX_LEAF_TEXTS),
+      recentTexts: [],
+      recentCertificates: [],
+      nextRecent: 0,
+    };
     byCache.set(cache, texts);
   }
   const out: Certificate[] = [];
   for (let index = 0; index < x5c.length; index++) {
     const text = x5c[index]!;
+    const recent = index === 0 || texts === undefined ? undefined : recentCa(texts, text);
+    if (recent !== undefined) {
+      out.push(recent);
+      continue;
+    }
     const memo = index === 0 ? texts?.leaves : texts?.cas;
     const known = memo?.get(text);
     if (known !== undefined) {
+      if (index > 0) rememberRecentCa(texts!, text, known);
       out.push(known);
       continue;
     }
@@ -53,6 +91,7 @@ export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undef
       throw error;
     }
     memo?.set(text, certificate);
+    if (index > 0 && texts !== undefined) rememberRecentCa(texts, text, certificate);
     out.push(certificate);
   }
   return out;

@@ -19,6 +19,23 @@ export interface Tlv {
  * only, in the fewest octets, and within `limit` (the end of the enclosing element).
  */
 export function readTlv(buf: Uint8Array, offset: number, limit: number): Tlv {
+  return readTlvInto(buf, offset, limit, { tag: 0, start: 0, valueStart: 0, end: 0 });
+}
+
+/** A Tlv a walker fills again for each element (`readTlvInto`). */
+export interface MutableTlv {
+  tag: number;
+  start: number;
+  valueStart: number;
+  end: number;
+}
+
+/**
+ * `readTlv` that writes the element into `out` and returns it: a walker that looks at each element
+ * once (the DER check of a whole certificate, about a hundred of them) keeps one object instead of
+ * making one per element.
+ */
+export function readTlvInto(buf: Uint8Array, offset: number, limit: number, out: MutableTlv): MutableTlv {
   if (offset >= limit) fail('ERR_DER_TRUNCATED', 'DER input ends where an element was expected');
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) fail('ERR_DER_HIGH_TAG_NUMBER');
@@ -42,7 +59,11 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number): Tlv {
   }
   const end = pos + length;
   if (end > limit) fail('ERR_DER_LENGTH_TOO_LARGE', 'DER length runs past the end of its container');
-  return { tag, start: offset, valueStart: pos, end };
+  out.tag = tag;
+  out.start = offset;
+  out.valueStart = pos;
+  out.end = end;
+  return out;
 }
 
 export function tlvLength(tlv: Tlv): number {

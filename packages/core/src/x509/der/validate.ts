@@ -4,7 +4,7 @@ import { checkBitStringAt, checkIntegerAt, oidAt } from './primitives.js';
 import { checkAsciiStringAt, stringFromContent } from './strings.js';
 import { CLASS_MASK, Tag, isConstructed } from './tags.js';
 import { generalizedTimeFromContent, utcTimeFromContent } from './time.js';
-import { readTlv, type Tlv } from './tlv.js';
+import { readTlv, readTlvInto, type MutableTlv, type Tlv } from './tlv.js';
 
 /**
  * Parses `buf` as exactly one DER element and checks the whole tree once, iteratively (no
@@ -22,27 +22,32 @@ export function parseDer(buf: Uint8Array, limits: DerLimits = DEFAULT_LIMITS): T
   if (top.end !== buf.length) fail('ERR_DER_TRAILING_BYTES');
 
   let elements = 0;
-  // Stack of [position, end] of the constructed elements being walked.
-  const stack: Array<[number, number]> = [];
+  // The constructed elements being walked: where the next child starts, where each ends.
+  const positions: number[] = [];
+  const ends: number[] = [];
   const visit = (tlv: Tlv): void => {
     if (++elements > limits.maxElements) fail('ERR_DER_TOO_MANY_ELEMENTS');
     if (isConstructed(tlv.tag)) {
       if (isPrimitiveOnly(tlv.tag)) fail('ERR_DER_CONSTRUCTED_PRIMITIVE');
-      if (stack.length >= limits.maxDepth) fail('ERR_DER_TOO_DEEP');
-      stack.push([tlv.valueStart, tlv.end]);
+      if (positions.length >= limits.maxDepth) fail('ERR_DER_TOO_DEEP');
+      positions.push(tlv.valueStart);
+      ends.push(tlv.end);
     } else {
       checkPrimitive(buf, tlv);
     }
   };
   visit(top);
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    if (frame[0] >= frame[1]) {
-      stack.pop();
+  // One element object for every child: nothing keeps a child after it is visited.
+  const child: MutableTlv = { tag: 0, start: 0, valueStart: 0, end: 0 };
+  while (positions.length > 0) {
+    const depth = positions.length - 1;
+    if (positions[depth]! >= ends[depth]!) {
+      positions.pop();
+      ends.pop();
       continue;
     }
-    const child = readTlv(buf, frame[0], frame[1]);
-    frame[0] = child.end;
+    readTlvInto(buf, positions[depth]!, ends[depth]!, child);
+    positions[depth] = child.end;
     visit(child);
   }
   return top;

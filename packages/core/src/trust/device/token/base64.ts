@@ -34,6 +34,18 @@ export function decodeBase64url(text: string): Buffer | undefined {
   return Buffer.from(text, 'base64url');
 }
 
+/**
+ * `decodeBase64url` into `target` from offset 0 instead of a new Buffer: the length decoded, or
+ * undefined for text that is not canonical base64url or would not fit. For a caller that only reads
+ * the bytes before its next call (a new Buffer per token part costs an ArrayBuffer allocation).
+ */
+export function decodeBase64urlInto(text: string, target: Buffer): number | undefined {
+  if (!BASE64URL.test(text) || !canonicalTail(text, text.length)) return undefined;
+  const length = Math.floor((text.length * 3) / 4);
+  if (length > target.length) return undefined;
+  return target.write(text, 0, length, 'base64url');
+}
+
 /** Padded standard base64 (RFC 4648 4, as x5c uses: RFC 7515 4.1.6) in canonical form, or undefined. */
 export function decodeBase64(text: string): Buffer | undefined {
   if (text.length % 4 !== 0) return undefined;

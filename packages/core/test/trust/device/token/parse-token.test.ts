@@ -42,3 +42,51 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject('{"l":["a","a"],"a":{}}')).toEqual({ l: ['a', 'a'], a: {} });
   });
 });
+
+describe('parseToken text decoding of header and payload', () => {
+  const part = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
+  const header = part(JSON.stringify({ alg: 'ES256', typ: 'keyline-attestation+jwt', x5c: ['AQ=='] }));
+  const signature = part(new Uint8Array(64));
+  const claims = (aud: string): string => JSON.stringify({ iss: 'd', sub: 'd', aud, nonce: 'n', iat: 1 });
+
+  it('reads ASCII and non-ASCII UTF-8 payloads alike', async () => {
+    const { parseToken } = await import('../../../../src/trust/device/token/parse-token.js');
+    for (const aud of ['https://verifier.example', 'https://vérifier.example/ü']) {
+      const parsed = parseToken(`${header}.${part(claims(aud))}.${signature}`);
+      expect('claims' in parsed && parsed.claims.aud).toBe(aud);
+    }
+  });
+
+  it('refuses a payload that is not UTF-8, or starts with a byte order mark', async () => {
+    const { parseToken } = await import('../../../../src/trust/device/token/parse-token.js');
+    const latin1 = Buffer.from(claims('https://v\xe9rifier.example'), 'latin1');
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(claims('a'))]);
+    for (const payload of [latin1, bom]) {
+      const parsed = parseToken(`${header}.${part(payload)}.${signature}`);
+      expect('code' in parsed && parsed.code).toBe('ERR_ATTEST_BAD_JSON');
+    }
+  });
+});
+
+describe('decodeBase64urlInto', () => {
+  it('decodes into the target exactly what decodeBase64url answers, and refuses the same texts', async () => {
+    const { decodeBase64urlInto } = await import('../../../../src/trust/device/token/base64.js');
+    const fc = (await import('fast-check')).default;
+    const target = Buffer.alloc(64, 0xaa);
+    const text = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64url')),
+      fc.string({ maxLength: 12 }),
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64')),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = decodeBase64url(t);
+        const length = decodeBase64urlInto(t, target);
+        if (expected === undefined) expect(length).toBeUndefined();
+        else expect(target.subarray(0, length).equals(expected)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(decodeBase64urlInto('AQIDBA', Buffer.alloc(3))).toBeUndefined();
+  });
+});
