@@ -28,6 +28,9 @@ export interface OcspAnswer {
 /** Where an answer came from: the cache of pre-signed responses, or the responder (for the log). */
 export type OcspAnswerSource = 'cache' | 'responder';
 
+/** An answer and where it came from. */
+export type SourcedOcspAnswer = OcspAnswer & { readonly source: OcspAnswerSource };
+
 /**
  * Answers one OCSP request for `caId`. A request of one CertID without nonce is looked up in the
  * responder's cache of pre-signed responses first (`ocspCached`: synchronous, no query, no
@@ -40,15 +43,30 @@ export async function answerOcsp(
   ctx: Pick<ServerContext, 'ca'>,
   caId: string,
   readRequest: () => Uint8Array,
-): Promise<OcspAnswer & { readonly source: OcspAnswerSource }> {
+): Promise<SourcedOcspAnswer> {
+  return answerOcspNow(ctx, caId, readRequest);
+}
+
+/**
+ * `answerOcsp` for the lean HTTP layers (fast-path.ts, listener.ts): the answer itself when it is
+ * known at once (a cache hit, a request that cannot be read), a promise only when the responder
+ * has to work, so the common case costs no promise and no tick.
+ */
+export function answerOcspNow(
+  ctx: Pick<ServerContext, 'ca'>,
+  caId: string,
+  readRequest: () => Uint8Array,
+): SourcedOcspAnswer | Promise<SourcedOcspAnswer> {
   let der: Uint8Array;
   try {
     der = readRequest();
   } catch (error) {
     return { ...errorAnswer(error), source: 'responder' };
   }
-  const cached = cachedAnswer(ctx, caId, der);
-  if (cached !== undefined) return { ...cached, source: 'cache' };
+  return cachedAnswer(ctx, caId, der) ?? respond(ctx, caId, der);
+}
+
+async function respond(ctx: Pick<ServerContext, 'ca'>, caId: string, der: Uint8Array): Promise<SourcedOcspAnswer> {
   let body: Uint8Array;
   try {
     body = await ctx.ca.ocspRespond(caId, der);
@@ -75,13 +93,17 @@ export async function answerOcsp(
 }
 
 /** The cached answer to a simple request (one CertID, no nonce), if the responder has it now. */
-export function cachedAnswer(ctx: Pick<ServerContext, 'ca'>, caId: string, der: Uint8Array): OcspAnswer | undefined {
+export function cachedAnswer(
+  ctx: Pick<ServerContext, 'ca'>,
+  caId: string,
+  der: Uint8Array,
+): SourcedOcspAnswer | undefined {
   if (ctx.ca.ocspCached === undefined) return undefined;
   const certId = simpleRequestCertId(der);
   if (certId === undefined) return undefined;
   const hit = ctx.ca.ocspCached(caId, certId);
   if (hit === undefined) return undefined;
-  return { httpStatus: 200, body: hit.der, responseStatus: 'successful', certStatus: hit.certStatus };
+  return { httpStatus: 200, body: hit.der, responseStatus: 'successful', certStatus: hit.certStatus, source: 'cache' };
 }
 
 function errorAnswer(error: unknown): OcspAnswer {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { decodeBase64Path } from '../http/base64.js';
-import { answerOcsp, cachedAnswer, type OcspAnswer } from './answer.js';
+import { answerOcspNow, type SourcedOcspAnswer } from './answer.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -77,7 +77,7 @@ function createFastHandler(
     route: string,
     started: number,
     caId: string,
-    answer: OcspAnswer & { source: string },
+    answer: SourcedOcspAnswer,
   ): void => {
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
@@ -113,21 +113,15 @@ function createFastHandler(
     read: () => Uint8Array,
   ): void => {
     // The common case, answered synchronously: no promise, no await, straight from the cache.
-    let der: Uint8Array | undefined;
-    try {
-      der = read();
-    } catch {
-      // answerOcsp turns it into malformedRequest.
-    }
-    const hit = der === undefined ? undefined : cachedAnswer(ctx, caId, der);
-    if (hit !== undefined) {
-      finish(request, response, route, started, caId, { ...hit, source: 'cache' });
+    const now = answerOcspNow(ctx, caId, read);
+    if (!(now instanceof Promise)) {
+      finish(request, response, route, started, caId, now);
       return;
     }
-    answerOcsp(ctx, caId, der === undefined ? read : () => der).then(
+    now.then(
       (answer) => finish(request, response, route, started, caId, answer),
       (error: unknown) => {
-        // answerOcsp does not throw; should it, the client still gets a response, not a hang.
+        // answerOcspNow's promise does not reject; should it, the client still gets a response, not a hang.
         log.error({ err: error, caId }, 'OCSP fast path failed');
         response.destroy();
       },

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { CertificateAuthorityService } from '../../ca/service-port.js';
 import { decodeBase64Path } from '../http/base64.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import { answerOcsp, cachedAnswer, type OcspAnswer, type OcspAnswerSource } from './answer.js';
+import { answerOcspNow, type SourcedOcspAnswer } from './answer.js';
 import { isRejected, parseRequestHead, type RequestHead } from './request-head.js';
 
 /** What the dedicated OCSP listener needs. */
@@ -166,8 +166,7 @@ export function createOcspListener(options: OcspListenerOptions): OcspListener {
     route: string,
     started: number,
     caId: string,
-    answer: OcspAnswer,
-    source: OcspAnswerSource,
+    answer: SourcedOcspAnswer,
   ): void => {
     const given = head.requestId;
     const requestId = given !== undefined && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
@@ -190,7 +189,7 @@ export function createOcspListener(options: OcspListenerOptions): OcspListener {
     metrics.latency.observe({ method, route }, ms / 1000);
     metrics.ocspResponses.inc({ status: answer.responseStatus, cert_status: answer.certStatus });
     if (answer.failure !== undefined) log.error({ requestId, err: answer.failure, caId }, 'OCSP responder failed');
-    const level = source === 'cache' ? 'debug' : 'info';
+    const level = answer.source === 'cache' ? 'debug' : 'info';
     if ((LEVELS[log.level] ?? Number.POSITIVE_INFINITY) <= LEVELS[level]!) {
       log[level]({ requestId, method, route, status, durationMs: Math.round(ms * 1000) / 1000 }, 'request');
     }
@@ -239,24 +238,18 @@ export function createOcspListener(options: OcspListenerOptions): OcspListener {
       return true;
     }
     // The common case, answered at once: no promise, straight from the cache.
-    let der: Uint8Array | undefined;
-    try {
-      der = read();
-    } catch {
-      // answerOcsp turns it into malformedRequest.
-    }
-    const hit = der === undefined ? undefined : cachedAnswer(ctx, caId, der);
-    if (hit !== undefined) {
-      writeAnswer(conn, head, route, started, caId, hit, 'cache');
+    const now = answerOcspNow(ctx, caId, read);
+    if (!(now instanceof Promise)) {
+      writeAnswer(conn, head, route, started, caId, now);
       return true;
     }
     conn.busy = true;
-    answerOcsp(ctx, caId, der === undefined ? read : () => der).then(
+    now.then(
       (answer) => {
         conn.busy = false;
         if (conn.socket.destroyed) return;
         try {
-          writeAnswer(conn, head, route, started, caId, answer, answer.source);
+          writeAnswer(conn, head, route, started, caId, answer);
           proceed(conn);
         } catch (error) {
           // Never an unhandled rejection (it would end the process): this connection ends instead.
@@ -265,7 +258,7 @@ export function createOcspListener(options: OcspListenerOptions): OcspListener {
         }
       },
       (error: unknown) => {
-        // answerOcsp does not throw; should it, the client is not left waiting.
+        // answerOcspNow's promise does not reject; should it, the client is not left waiting.
         log.error({ err: error, caId }, 'OCSP listener failed');
         conn.socket.destroy();
       },
