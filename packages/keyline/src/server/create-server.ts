@@ -153,7 +153,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Device verification: the server owns the nonces it issues (single use, in memory).
   const challenges = options.challenges ?? new MemoryChallengeStore({ random: ctx.random });
   registerChallengeRoutes(app, ctx, challenges);
-  registerVerifyRoutes(app, ctx, challenges);
+  registerVerifyRoutes(app, ctx, challenges, { verifyThreads: options.verifyThreads ?? 0 });
   registerEstRoutes(app, ctx);
   registerOcspRoutes(app, ctx);
   registerCrlRoutes(app, ctx);

@@ -45,4 +45,10 @@ export interface ServerOptions {
   readonly audit?: AuditAppender;
   /** Nonces of POST /api/v1/challenges, consumed by POST /api/v1/verify; default a fresh in-memory store. */
   readonly challenges?: ChallengeStore;
+  /**
+   * Worker threads of the DeviceVerifierPool that POST /api/v1/verify verifies tokens on; default
+   * 0: on the event loop (verifyDevice). The same answers either way; the pool needs the built
+   * JavaScript (its workers load dist/).
+   */
+  readonly verifyThreads?: number;
 }

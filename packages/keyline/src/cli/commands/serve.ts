@@ -26,6 +26,7 @@ interface ServeFlags {
   readonly bodyLimit: string;
   readonly ocspPort?: string;
   readonly ocspWorkers: string;
+  readonly verifyThreads: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -79,11 +80,17 @@ export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => 
       'also serve OCSP (only) over plain HTTP on this port, with a lean listener (0: any free port)',
     )
     .option('--ocsp-workers <n>', 'serve --ocsp-port from n worker processes (one per core; 0: in this process)', '0')
+    .option(
+      '--verify-threads <n>',
+      'verify device tokens (POST /api/v1/verify) on n worker threads (0: on the event loop)',
+      '0',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const port = parseInteger('--port', flags.port, 0, 65535);
       const bodyLimit = parseInteger('--body-limit', flags.bodyLimit, 1024, 16 * 1024 * 1024);
       const ocspPort = flags.ocspPort === undefined ? undefined : parseInteger('--ocsp-port', flags.ocspPort, 0, 65535);
       const ocspWorkers = parseInteger('--ocsp-workers', flags.ocspWorkers, 0, 256);
+      const verifyThreads = parseInteger('--verify-threads', flags.verifyThreads, 0, 64);
       if (ocspWorkers > 0 && ocspPort === undefined) {
         throw new KeylineError('ERR_CLI_BAD_OPTION', '--ocsp-workers needs --ocsp-port', { option: '--ocsp-workers' });
       }
@@ -100,7 +107,7 @@ export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => 
         return;
       }
       await withContext(command, io, (ctx) =>
-        serve(ctx, flags, { port, bodyLimit, estProfile, ocspPort, ocspWorkers }, logger),
+        serve(ctx, flags, { port, bodyLimit, estProfile, ocspPort, ocspWorkers, verifyThreads }, logger),
       );
     });
 };
@@ -114,6 +121,7 @@ async function serve(
     readonly estProfile: EstProfile;
     readonly ocspPort: number | undefined;
     readonly ocspWorkers: number;
+    readonly verifyThreads: number;
   },
   logger: Logger,
 ): Promise<void> {
@@ -145,6 +153,7 @@ async function serve(
       bodyLimit: parsed.bodyLimit,
       metrics,
       audit,
+      verifyThreads: parsed.verifyThreads,
       est: { profile: parsed.estProfile, ...(flags.estCa === undefined ? {} : { defaultCa: flags.estCa }) },
       ...(tls === undefined ? {} : { tls: { key: tls.key, cert: tls.cert } }),
     });

@@ -4,6 +4,7 @@ import type { RouteConfig, ServerContext } from '../../context.js';
 import { checkDevice } from '../../mtls/device-check.js';
 import { LocalRevocation } from '../../mtls/local-revocation.js';
 import { PROBLEM_CONTENT_TYPE, problemFor } from '../../problems/problem.js';
+import { VerifierPoolHolder } from '../../verify-pool-holder.js';
 
 export const VerifyRequestSchema = {
   type: 'object',
@@ -69,10 +70,54 @@ export const VerifyRefusalSchema = {
  * A refusal is answered with the status its code has in the problem table (problems/table.ts):
  * 422 for a token refused on its merits (signature, chain, nonce, audience, revocation), 400 for
  * one that does not parse. Its body is the problem document with `ok: false` and `message`.
+ *
+ * With `verifyThreads` of 1 or more, the checks of the token and its chain run on a
+ * DeviceVerifierPool of that many worker threads (revocation and the nonce stay on this thread):
+ * the same answers, off the event loop. The pools stop when the server closes.
  */
-export function registerVerifyRoutes(app: FastifyInstance, ctx: ServerContext, challenges: ChallengeStore): void {
+export function registerVerifyRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  challenges: ChallengeStore,
+  options: { readonly verifyThreads?: number } = {},
+): void {
   const revocation = new LocalRevocation(ctx.store);
-  const cache = new ValidationCache();
+  const threads = options.verifyThreads ?? 0;
+  if (!Number.isSafeInteger(threads) || threads < 0) throw new TypeError('verifyThreads must be an integer ≥ 0');
+
+  // Read on every request: a root may be created or retired while the server runs.
+  const activeRoots = async (): Promise<Uint8Array[]> => {
+    const roots = (await ctx.store.cas.list({ kind: 'root' })).filter(
+      (ca) => ca.status === 'active' && ca.certificateDer !== null,
+    );
+    if (roots.length === 0) throw new KeylineError('ERR_CA_NOT_FOUND', 'this server has no active root CA');
+    return roots.map((ca) => ca.certificateDer!);
+  };
+
+  let verifyToken: (token: string, audience: string | undefined) => Promise<VerifyDeviceResult>;
+  if (threads === 0) {
+    const cache = new ValidationCache();
+    verifyToken = async (token, audience) =>
+      checkDevice(
+        { trustAnchors: await activeRoots(), clock: ctx.clock, revocation, revocationScope: 'chain', cache },
+        { token, challenge: { store: challenges }, ...(audience === undefined ? {} : { audience }) },
+      );
+  } else {
+    const pools = new VerifierPoolHolder({
+      threads,
+      onCloseError: (error) => app.log.warn({ err: error }, 'a device verifier pool failed to stop'),
+    });
+    app.addHook('onClose', () => pools.close());
+    verifyToken = (token, audience) =>
+      pools.verify(activeRoots, () => ({
+        token,
+        time: ctx.clock.now(),
+        revocation,
+        revocationScope: 'chain',
+        challenge: { store: challenges },
+        ...(audience === undefined ? {} : { audience }),
+      }));
+  }
 
   app.post<{ Body: { token: string; audience?: string } }>(
     '/api/v1/verify',
@@ -96,21 +141,7 @@ export function registerVerifyRoutes(app: FastifyInstance, ctx: ServerContext, c
       } satisfies RouteConfig,
     },
     async (request, reply) => {
-      const roots = (await ctx.store.cas.list({ kind: 'root' })).filter(
-        (ca) => ca.status === 'active' && ca.certificateDer !== null,
-      );
-      if (roots.length === 0) throw new KeylineError('ERR_CA_NOT_FOUND', 'this server has no active root CA');
-      const { token, audience } = request.body;
-      const result = await checkDevice(
-        {
-          trustAnchors: roots.map((ca) => ca.certificateDer!),
-          clock: ctx.clock,
-          revocation,
-          revocationScope: 'chain',
-          cache,
-        },
-        { token, challenge: { store: challenges }, ...(audience === undefined ? {} : { audience }) },
-      );
+      const result = await verifyToken(request.body.token, request.body.audience);
       if (!result.ok) return sendRefusal(request, reply, result);
       return {
         ok: true,
