@@ -59,6 +59,18 @@ export interface CaRepository {
   install(id: string, certificateDer: Uint8Array, fingerprint: string): Promise<CaRecord>;
   setStatus(id: string, status: CaStatus): Promise<CaRecord>;
   setOcspSigner(id: string, signerDer: Uint8Array, keyUri: string): Promise<CaRecord>;
+  /**
+   * Compare-and-set of the OCSP signer: records `signerDer` and `keyUri` only if the CA's signer is
+   * still `expectedDer` (null: none yet), in one statement, so of two writers that read the same
+   * signer only the first replaces it. Returns whether it did and the CA as it is now (the other
+   * writer's signer when not). ERR_STORE_NOT_FOUND when there is no such CA.
+   */
+  replaceOcspSigner(
+    id: string,
+    expectedDer: Uint8Array | null,
+    signerDer: Uint8Array,
+    keyUri: string,
+  ): Promise<{ readonly replaced: boolean; readonly ca: CaRecord }>;
 }
 
 export interface NewCertificate {

@@ -212,6 +212,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect((await store.cas.get(c.id))?.ocspSignerKeyUri).toBe('file:ocsp2.p8');
         await rejectsWith(store.cas.setOcspSigner('ca_missing', Buffer.from('s'), 'file:x'), 'ERR_STORE_NOT_FOUND');
       });
+
+      it('replaces the OCSP signer only while it is the one expected (compare-and-set)', async () => {
+        const c = await ca();
+        const first = await store.cas.replaceOcspSigner(c.id, null, Buffer.from('s1'), 'file:ocsp1.p8');
+        expect(first.replaced).toBe(true);
+        expect(Buffer.from(first.ca.ocspSignerDer!).toString()).toBe('s1');
+        // A second writer that also read "none" loses, and is told the winner's signer.
+        const late = await store.cas.replaceOcspSigner(c.id, null, Buffer.from('s2'), 'file:ocsp2.p8');
+        expect(late.replaced).toBe(false);
+        expect(Buffer.from(late.ca.ocspSignerDer!).toString()).toBe('s1');
+        expect(late.ca.ocspSignerKeyUri).toBe('file:ocsp1.p8');
+        const stale = await store.cas.replaceOcspSigner(c.id, Buffer.from('s0'), Buffer.from('s3'), 'file:ocsp3.p8');
+        expect(stale.replaced).toBe(false);
+        const next = await store.cas.replaceOcspSigner(c.id, Buffer.from('s1'), Buffer.from('s4'), 'file:ocsp4.p8');
+        expect(next.replaced).toBe(true);
+        const now = await store.cas.get(c.id);
+        expect(Buffer.from(now!.ocspSignerDer!).toString()).toBe('s4');
+        expect(now!.ocspSignerKeyUri).toBe('file:ocsp4.p8');
+        // Inside a transaction too (the OCSP signer is recorded in the issuance cycle's last one).
+        const inTx = await store.transaction((tx) =>
+          tx.cas.replaceOcspSigner(c.id, Buffer.from('s1'), Buffer.from('s5'), 'file:ocsp5.p8'),
+        );
+        expect(inTx.replaced).toBe(false);
+        await rejectsWith(
+          store.cas.replaceOcspSigner('ca_missing', null, Buffer.from('s'), 'file:x'),
+          'ERR_STORE_NOT_FOUND',
+        );
+      });
     });
 
     describe('certificates: the issuance cycle', () => {

@@ -1,7 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { KeylineError, type Clock } from '@keyline/core';
 import type { Logger } from 'pino';
-import type { CertificateAuthorityService } from '../../ca/service-port.js';
+import type { CertificateAuthority } from '../../ca/authority.js';
+import { SYSTEM_ACTOR, type CertificateAuthorityService } from '../../ca/service-port.js';
+import type { Store } from '../../ca/store-port.js';
 import { createMetrics } from '../../server/index.js';
 import { createOcspListener } from '../../server/ocsp/listener.js';
 
@@ -41,6 +43,36 @@ export interface OcspWorkers {
   readonly count: number;
   /** Disconnects the workers (each finishes its answers in flight and closes) and waits for them. */
   stop(): Promise<void>;
+}
+
+/**
+ * Before the workers start: every active CA's OCSP signer made, or renewed when due, here in the
+ * primary, one CA after another. Otherwise the workers (and the primary's own /ocsp route) would
+ * all meet a CA without a signer at their first requests and each make one; the store's
+ * compare-and-set keeps one of them and revokes the others (ocsp-signer.ts), but none is made here.
+ * A CA whose signer cannot be made now (no passphrase, a key elsewhere) is logged and left to the
+ * first request, as without workers.
+ */
+export async function prepareOcspSigners(
+  ca: Pick<CertificateAuthority, 'ensureOcspSigner'>,
+  store: Store,
+  logger: Logger,
+): Promise<void> {
+  for (const record of await store.cas.list()) {
+    if (record.status !== 'active' || record.certificateDer === null) continue;
+    try {
+      const after = await ca.ensureOcspSigner(record.id, SYSTEM_ACTOR);
+      const before = record.ocspSignerDer;
+      if (before === null || Buffer.compare(before, after.ocspSignerDer!) !== 0) {
+        logger.info({ caId: record.id }, 'OCSP signer made before starting the OCSP workers');
+      }
+    } catch (error) {
+      logger.warn(
+        { caId: record.id, err: error instanceof KeylineError ? error.toJSON() : String(error) },
+        'OCSP signer not made before starting the OCSP workers: the first request makes it',
+      );
+    }
+  }
 }
 
 /**

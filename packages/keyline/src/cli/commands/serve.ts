@@ -6,7 +6,13 @@ import { createCertificateAuthority } from '../../ca/index.js';
 import { createKeyProvider, passphraseFromOptions } from '../../keys/index.js';
 import { createMetrics, createServer, loadOrCreateServerTls, type EstProfile } from '../../server/index.js';
 import { createOcspListener, type OcspListener } from '../../server/ocsp/listener.js';
-import { isOcspWorker, runOcspWorker, startOcspWorkers, type OcspWorkers } from './serve-ocsp-workers.js';
+import {
+  isOcspWorker,
+  prepareOcspSigners,
+  runOcspWorker,
+  startOcspWorkers,
+  type OcspWorkers,
+} from './serve-ocsp-workers.js';
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -133,6 +139,8 @@ async function serve(
   });
   try {
     await warnWithoutPassphrase(ctx, passphrase, logger);
+    // Before anything answers OCSP (this process's /ocsp route included), so that nothing races for them.
+    if (parsed.ocspPort !== undefined && parsed.ocspWorkers > 0) await prepareOcspSigners(ca, ctx.store, logger);
     const tls =
       flags.tls === true
         ? await loadOrCreateServerTls({

@@ -164,6 +164,33 @@ export class CaTable implements CaRepository {
     });
   }
 
+  replaceOcspSigner(
+    id: string,
+    expectedDer: Uint8Array | null,
+    signerDer: Uint8Array,
+    keyUri: string,
+  ): Promise<{ readonly replaced: boolean; readonly ca: CaRecord }> {
+    return translated(async () => {
+      let query = this.#scope
+        .db()
+        .updateTable('cas')
+        .set({ ocsp_signer_der: bytesToColumn(signerDer), ocsp_signer_key_uri: keyUri })
+        .where('id', '=', id);
+      // The condition is evaluated by the UPDATE itself: PostgreSQL re-checks it on the row version
+      // a concurrent writer committed (after waiting for its row lock), SQLite has one writer at a
+      // time. So there is no window between the comparison and the write.
+      query =
+        expectedDer === null
+          ? query.where('ocsp_signer_der', 'is', null)
+          : query.where('ocsp_signer_der', '=', bytesToColumn(expectedDer));
+      const row = (await this.#scope.run(query.returningAll().compile())).rows[0];
+      if (row !== undefined) return { replaced: true, ca: caFromRow(row) };
+      const current = await this.get(id);
+      if (current === undefined) fail('ERR_STORE_NOT_FOUND', `no CA with id "${id}"`, { id });
+      return { replaced: false, ca: current };
+    });
+  }
+
   async #changed(id: string, query: CompiledQuery<Row>, expected: string): Promise<CaRecord> {
     const row = (await this.#scope.run(query)).rows[0];
     if (row !== undefined) return caFromRow(row);
