@@ -1,10 +1,12 @@
 /**
- * The factory line's crash test (issue 4, section 4), in one place for its two users:
- * test/e2e/factory-kill.test.ts (CI-sized, in `npm test`) and scripts/factory-kill-20k.ts (a 20,000-chip
- * batch). Everything goes through the real binary (`npm run build` first):
+ * The factory line's crash test (issue 4, section 4), in one place for its users:
+ * test/e2e/factory-kill.test.ts (CI-sized, in `npm test`, with and without station threads),
+ * scripts/factory-kill-20k.ts (a 20,000-chip batch) and test/e2e/factory-threads.test.ts (unkilled runs
+ * with `--threads`). Everything goes through the real binary (`npm run build` first):
  *
  *  1. `prepareKillDeployment`: `keyline init`, a root, a manufacturer CA and an issuing CA, a tray of
- *     blank emulated chips (`keyline se tray create`), and a calibration run on a second tray.
+ *     blank emulated chips (`keyline se tray create`), and a calibration run on a second tray; every
+ *     run of the deployment uses its `threads` (`--threads`). `runToEnd` runs the line once, unkilled.
  *  2. `runWithKills`: `keyline factory run … --json` started again and again on the same batch id and
  *     killed with SIGKILL at seeded random moments (in start-up, inside the CA's issuance, after a
  *     random number of chip changes seen in the tray directory, in the re-check of a finished batch),
@@ -58,6 +60,8 @@ export interface KillDeployment {
   readonly rootPemPath: string;
   readonly issuingCaId: string;
   readonly chips: number;
+  /** The line's `--threads` in every run of the deployment (0: the stations in the CLI's own thread). */
+  readonly threads: number;
   /** What the line does on this machine, measured on a calibration batch. */
   readonly calibration: Calibration;
   /** Runs the binary with the deployment's data directory and passphrase; never throws on a failing exit. */
@@ -140,7 +144,7 @@ function watchTray(
  */
 export async function prepareKillDeployment(
   chips: number,
-  options: { prefix?: string; stations?: number } = {},
+  options: { prefix?: string; stations?: number; threads?: number } = {},
 ): Promise<KillDeployment> {
   const dir = mkdtempSync(join(tmpdir(), options.prefix ?? 'keyline-factory-kill-'));
   const dataDir = join(dir, 'data');
@@ -173,6 +177,7 @@ export async function prepareKillDeployment(
       'P-256',
     ).id;
   const manifestPath = join(dir, 'manifest.jsonl');
+  const threads = options.threads ?? 0;
   let issuingCaId = '';
   const factoryArgs: KillDeployment['factoryArgs'] = (batchId, stations, target) => [
     KEYLINE_BIN,
@@ -195,6 +200,8 @@ export async function prepareKillDeployment(
     '--manifest',
     target?.manifestPath ?? manifestPath,
     '--json',
+    // Left out at 0, so that the unthreaded runs stay the command line they always were.
+    ...(threads > 0 ? ['--threads', String(threads)] : []),
   ];
   try {
     json('init');
@@ -275,6 +282,7 @@ export async function prepareKillDeployment(
       rootPemPath,
       issuingCaId,
       chips,
+      threads,
       calibration,
       keyline,
       factoryArgs,
@@ -357,6 +365,15 @@ export type KillPlan =
   /** The batch completed before every kill was made: a delay within a re-run of it. */
   | { readonly kind: 'rerun'; readonly afterMs: number };
 
+/** A `{"type":"progress"}` line of `keyline factory run --json`. */
+export interface FactoryProgressLine {
+  readonly type: 'progress';
+  readonly done: number;
+  readonly skipped: number;
+  readonly quarantined: number;
+  readonly total: number;
+}
+
 /** What is known of one start of the line. */
 export interface RunRecord {
   readonly plan: KillPlan | null;
@@ -370,6 +387,8 @@ export interface RunRecord {
   /** The journal and the CA's records right after the run, and how many chips were locked. */
   readonly after: StoreCounts & { readonly lockedChips: number };
   readonly report?: FactoryReportLine;
+  /** The last progress line it printed. */
+  readonly progress?: FactoryProgressLine;
   readonly stderrTail?: string;
 }
 
@@ -398,7 +417,7 @@ export interface KillRunResult {
 /** Starts the line once and kills it as `plan` says. */
 async function startRun(
   deployment: KillDeployment,
-  options: KillRunOptions,
+  options: Pick<KillRunOptions, 'batchId' | 'stations'>,
   plan: KillPlan | null,
 ): Promise<Omit<RunRecord, 'after'>> {
   const started = performance.now();
@@ -423,14 +442,15 @@ async function startRun(
   if (plan !== null && plan.kind === 'issuance' && plan.events === 0) arm(plan.afterMs);
   let stderr = '';
   let report: FactoryReportLine | undefined;
+  let progress: FactoryProgressLine | undefined;
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
   createInterface({ input: child.stdout }).on('line', (text) => {
     if (text.startsWith('{"type":"report"')) report = JSON.parse(text) as FactoryReportLine;
-    else if (plan?.kind === 'tail' && text.startsWith('{"type":"progress"')) {
-      const p = JSON.parse(text) as { done: number; skipped: number; quarantined: number };
-      if (p.done + p.skipped + p.quarantined >= plan.chips) arm(plan.afterMs);
+    else if (text.startsWith('{"type":"progress"')) {
+      const p = (progress = JSON.parse(text) as FactoryProgressLine);
+      if (plan?.kind === 'tail' && p.done + p.skipped + p.quarantined >= plan.chips) arm(plan.afterMs);
     }
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((ok, ko) => {
@@ -447,8 +467,17 @@ async function startRun(
     atMs: Math.round(killed ? killedAt! : performance.now() - started),
     events: watcher.count(),
     ...(report === undefined ? {} : { report }),
+    ...(progress === undefined ? {} : { progress }),
     ...(killed || code === 0 ? {} : { stderrTail: stderr }),
   };
+}
+
+/** Runs the line once on the deployment's tray, to its end (nothing killed): its exit, report and last progress line. */
+export function runToEnd(
+  deployment: KillDeployment,
+  options: Pick<KillRunOptions, 'batchId' | 'stations'>,
+): Promise<Omit<RunRecord, 'after'>> {
+  return startRun(deployment, options, null);
 }
 
 /**
@@ -680,8 +709,14 @@ export interface KillOutcome {
   readonly violations: readonly string[];
 }
 
-/** Checks every promise of section 4 on the deployment after `runWithKills`; see the header. */
-export async function verifyKillOutcome(deployment: KillDeployment, result: KillRunResult): Promise<KillOutcome> {
+/**
+ * Checks every promise of section 4 on the deployment after `runWithKills`, or after any runs whose
+ * `completion` finished the batch and whose `rerun` ran it once more; see the header.
+ */
+export async function verifyKillOutcome(
+  deployment: KillDeployment,
+  result: Pick<KillRunResult, 'completion' | 'rerun'>,
+): Promise<KillOutcome> {
   const violations: string[] = [];
   const violation = (text: string): void => {
     if (violations.length < 50) violations.push(text);

@@ -699,6 +699,8 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
             await progress();
           }
           await finishing;
+          // The progress lines above lag one phase C behind; this one counts the last chunk's chips.
+          await progress();
         } catch (error) {
           // Nothing of this run may still touch a chip when the error leaves it.
           await finishing?.catch(() => undefined);

@@ -2,7 +2,7 @@ import { rebuildChainFromChip } from '@keyline/core';
 import { openTrayChip } from '@keyline/se';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prepareBatchChain } from '../../src/factory/chain.js';
-import { runFactoryBatch, StationPool } from '../../src/factory/index.js';
+import { runFactoryBatch, StationPool, type FactoryProgress } from '../../src/factory/index.js';
 import { verifyManifest } from '../../src/manifest/index.js';
 import { factoryFixture, type FactoryFixture } from './support.js';
 
@@ -65,14 +65,18 @@ describe('runFactoryBatch with station threads', () => {
 
   it('starts and stops threads of its own with `threads`', async () => {
     fx = await factoryFixture(3);
+    const progress: FactoryProgress[] = [];
     const report = await runFactoryBatch(fx.deps, {
       caId: fx.h.issuing.id,
       productId: 'sensor-1',
       count: 3,
       se: fx.se,
       threads: 1,
+      onProgress: (p) => progress.push(p),
     });
     expect(report).toMatchObject({ total: 3, done: 3, quarantined: 0 });
+    // Phase C runs behind the next chunk's phases A and B: the last progress still counts every chip.
+    expect(progress.at(-1)).toMatchObject({ done: 3, skipped: 0, total: 3, etaSeconds: 0 });
     await expect(
       runFactoryBatch(fx.deps, { caId: fx.h.issuing.id, productId: 'sensor-1', count: 3, se: fx.se, threads: -1 }),
     ).rejects.toMatchObject({ code: 'ERR_FACTORY_BAD_INPUT' });

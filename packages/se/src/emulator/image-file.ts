@@ -1,6 +1,7 @@
 import { close, fsync, open, readFile, rename, renameSync, unlink, unlinkSync, write, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { fail } from '@keyline/core';
 import { parseImage, serializeImage, type ChipState } from './image.js';
 
@@ -66,7 +67,9 @@ export const TEMP_SUFFIX = '.tmp';
  */
 export async function writeFileAtomic(path: string, text: string, options: { durable?: boolean } = {}): Promise<void> {
   const durable = options.durable ?? true;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++sequence}${TEMP_SUFFIX}`);
+  // Process, thread and sequence: each thread (a factory station thread) counts on its own, so the
+  // thread id keeps two threads of one process from ever picking the same name.
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.${++sequence}${TEMP_SUFFIX}`);
   if (!durable) {
     // Without fsync the whole write is a few system calls; done synchronously it costs a fraction of
     // the thread-pool round trips of the asynchronous calls (the chip is busy meanwhile anyway).

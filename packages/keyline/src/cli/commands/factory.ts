@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { KeylineError, chainDefinitionToJson } from '@keyline/core';
 import { createCertificateAuthority, type CertificateAuthority } from '../../ca/index.js';
-import { definitionForCa, runFactoryBatch, type FactoryReport } from '../../factory/index.js';
+import { MAX_THREADS, definitionForCa, runFactoryBatch, type FactoryReport } from '../../factory/index.js';
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';
 import { findCa } from '../lookup.js';
-import { parseCaRef } from '../options.js';
+import { parseCaRef, parseInteger } from '../options.js';
 import { progressBar } from '../progress-bar.js';
 import type { CommandRegistrar } from './index.js';
 
@@ -18,6 +18,7 @@ interface RunFlags {
   readonly count: string;
   readonly se: string;
   readonly stations?: string;
+  readonly threads?: string;
   readonly batch?: string;
   readonly manifest?: string;
   readonly publicUrl?: string;
@@ -96,6 +97,10 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
     .requiredOption('--count <n>', 'chips in the batch')
     .requiredOption('--se <source>', 'emulator:<tray-dir> or pkcs11:<uri> (each matching token is one chip)')
     .option('--stations <k>', 'chips worked on at once (default 4)')
+    .option(
+      '--threads <n>',
+      `worker threads that hold an emulator tray's chips and do their work, 0 to ${MAX_THREADS} (default 0: this thread); ignored for pkcs11:`,
+    )
     .option('--batch <id>', 'batch id (default: derived from the CA, product, source and count); the same id resumes')
     .option('--manifest <file>', 'where the signed manifest goes (default <data>/manifests/<batch>.jsonl)')
     .option(
@@ -107,6 +112,8 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
       const publicUrl = parsePublicUrl(flags.publicUrl);
       const count = wholeNumber(flags.count, '--count', 10_000_000);
       const stations = flags.stations === undefined ? undefined : wholeNumber(flags.stations, '--stations', 64);
+      const threads =
+        flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, 0, MAX_THREADS);
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
         const json = ctx.out.json;
@@ -133,6 +140,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
               count,
               se: flags.se,
               ...(stations !== undefined && { stations }),
+              ...(threads !== undefined && { threads }),
               ...(flags.batch !== undefined && { batchId: flags.batch }),
               ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
               onProgress: (p) => {
