@@ -9,7 +9,7 @@ import { OcspResponder } from './ocsp-responder.js';
 import { ensureOcspSigner } from './ocsp-signer.js';
 import type { AuthorityDeps } from './options.js';
 import type { CaRecord } from './records.js';
-import { recover, type RecoveryResult } from './recovery.js';
+import { recover, type RecoveryResult, type RecoveryScope } from './recovery.js';
 import { revokeCertificate } from './revoke.js';
 import { createRoot } from './root.js';
 import type { Actor, CertificateAuthorityService, IssueResult } from './service-port.js';
@@ -20,7 +20,7 @@ export interface CertificateAuthority extends CertificateAuthorityService {
   /** As the port's, with the parent's certificate for a parent outside this deployment. */
   installCa(caId: string, certificateDer: Uint8Array, actor: Actor, options?: InstallCaOptions): Promise<CaRecord>;
   /** Counts as the port's, plus how many of the failed records are now listed as revoked. */
-  recover(actor: Actor): Promise<RecoveryResult>;
+  recover(actor: Actor, scope?: RecoveryScope): Promise<RecoveryResult>;
   /** Factory-line issuance of device IDevIDs in one batch through the cycle (no CSR). */
   issueDevices(
     input: { readonly caId: string; readonly devices: readonly DeviceRequest[] },
@@ -65,7 +65,7 @@ export function createCertificateAuthority(deps: AuthorityDeps): CertificateAuth
       await ensureOcspSigner(ctx, caId, actor, options?.force === true);
       return ctx.ca(caId);
     },
-    recover: (actor) => recover(ctx, actor),
+    recover: (actor, scope) => recover(ctx, actor, scope),
     crlRefresher: (options) => new CrlRefresher(ctx, options),
     onEvent: (listener) => ctx.on(listener),
     close: () => ocsp.close(),

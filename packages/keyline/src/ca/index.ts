@@ -11,7 +11,7 @@ export { CrlRefresher, type CrlRefresherOptions } from './crl-refresher.js';
 export type { InstallCaOptions } from './csr-flow.js';
 export type { DeviceRequest, IssueDevicesOptions } from './issue-devices.js';
 export { MAX_DEVICE_BATCH } from './issue-devices.js';
-export type { RecoveryResult } from './recovery.js';
+export type { RecoveryResult, RecoveryScope } from './recovery.js';
 export { REVOCATION_REASONS } from './revoke.js';
 export { LABEL_PATTERN } from './labels.js';
 export { parseSerialInput } from './serial.js';

@@ -14,6 +14,16 @@ export interface RecoveryResult {
 }
 
 /**
+ * Which unfinished records one recovery run may touch: all (start-up, before serving), or one CA's,
+ * optionally only those issued under the given request ids (a factory batch resuming its own
+ * chips: another line or the server may have cycles of their own in flight on the same store).
+ */
+export interface RecoveryScope {
+  readonly caId: string;
+  readonly requestIds?: ReadonlySet<string>;
+}
+
+/**
  * Finishes what a crash left of the issuance cycle (DESIGN.md: "a crash at any step leaves a
  * record, never an unknown certificate"). Run at start-up, before serving; records the cycle of
  * this process is working on are left alone.
@@ -29,13 +39,17 @@ export interface RecoveryResult {
  *   ERR_CA_REQUEST_FAILED).
  *
  * Each record is failed with its audit entry in one transaction. Admins (and the system) only.
+ * With a `scope`, only the records it names: records of other processes' cycles in flight are
+ * then safe from it (this process's own are always left alone).
  */
-export async function recover(ctx: AuthorityContext, actor: Actor): Promise<RecoveryResult> {
+export async function recover(ctx: AuthorityContext, actor: Actor, scope?: RecoveryScope): Promise<RecoveryResult> {
   requireAdmin(actor, 'run recovery');
   let failed = 0;
   let revoked = 0;
-  for (const record of await ctx.store.certificates.listUnfinished()) {
+  for (const record of await ctx.store.certificates.listUnfinished(scope?.caId)) {
     if (ctx.inFlight.has(record.id)) continue;
+    const requestIds = scope?.requestIds;
+    if (requestIds !== undefined && (record.requestId === null || !requestIds.has(record.requestId))) continue;
     const done: CertificateRecord = await ctx.store.transaction(async (tx) => {
       const out = await tx.certificates.markFailed(record.id, ctx.now());
       await ctx.audit(tx, actor, 'cert.recover', `${record.caId}:${record.serialHex}`, {

@@ -122,8 +122,14 @@ export interface CertificateAuthorityService {
    * Synchronous: the hot path of the OCSP endpoint. Optional for implementations without a cache.
    */
   ocspCached?(caId: string, certIdDer: Uint8Array): OcspCachedAnswer | undefined;
-  /** Finishes or fails every `reserved`/`signing` record left by a crash. */
-  recover(actor: Actor): Promise<{ readonly completed: number; readonly failed: number }>;
+  /**
+   * Finishes or fails every `reserved`/`signing` record left by a crash; with a scope, only one CA's,
+   * optionally only those of the given request ids (ca/recovery.ts).
+   */
+  recover(
+    actor: Actor,
+    scope?: { readonly caId: string; readonly requestIds?: ReadonlySet<string> },
+  ): Promise<{ readonly completed: number; readonly failed: number }>;
 }
 
 /** A pre-signed OCSP response the responder's cache answers with at once (`ocspCached`). */

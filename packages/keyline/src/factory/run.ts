@@ -563,6 +563,17 @@ async function takeBatch(store: Store, batch: FactoryBatchRecord, owner: string,
   }
 }
 
+/** The request ids of the batch's chips caught in an issuance cycle: what recovery may fail for it. */
+async function issuingRequestIds(store: Store, batchId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (let after = -1; ;) {
+    const page = await store.factory.listChips(batchId, after, 1000);
+    if (page.length === 0) return ids;
+    after = page[page.length - 1]!.position;
+    for (const chip of page) if (chip.state === 'issuing' && chip.requestId !== null) ids.add(chip.requestId);
+  }
+}
+
 /** Claims chips for a batch that has fewer than `count`: the batch's own, then fresh ones in serial order. */
 async function claimChips(store: Store, batch: FactoryBatchRecord, source: ChipSource, at: Date): Promise<number> {
   const have = Object.values(await store.factory.countStates(batch.id)).reduce((a, b) => a + (b ?? 0), 0);
@@ -648,9 +659,11 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
       const line = new Line(deps, chain, source, batch, opts, pool, timeoutMs);
       await line.finishRevocations();
       // A crash inside an issuance cycle leaves its records `signing`: recovery fails them (listed as
-      // revoked) before their chips are given new keys.
+      // revoked) before their chips are given new keys. Only this batch's: another line or the
+      // server may be issuing from the same store right now, and their records are theirs.
       if (((await deps.store.factory.countStates(batch.id)).issuing ?? 0) > 0) {
-        await deps.ca.recover(deps.actor ?? CLI_ACTOR);
+        const requestIds = await issuingRequestIds(deps.store, batch.id);
+        await deps.ca.recover(deps.actor ?? CLI_ACTOR, { caId: chain.ca.id, requestIds });
       }
       // With station threads a chunk's phase C overlaps the next chunk's phases A and B: smaller
       // chunks (about sixteen to a batch) shorten the start and the end, where one side waits.

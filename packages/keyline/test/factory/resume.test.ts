@@ -193,4 +193,32 @@ describe('a crash at any step resumes to the same result', () => {
     expect(certs.filter((c) => c.status === 'failed')).toHaveLength(COUNT);
     expect(await fx.t.store.certificates.listUnfinished()).toEqual([]);
   });
+
+  it("recovers only its own batch's records: another process's cycle in flight on the same store is left alone", async () => {
+    let armed = false;
+    fx = await factoryFixture(COUNT, { wrap: (inner) => breakingStore(inner, () => armed) });
+    armed = true;
+    const options = { caId: fx.h.issuing.id, productId: 'sensor-1', count: COUNT, se: fx.se };
+    await expect(runFactoryBatch(fx.deps, options)).rejects.toThrow(/simulated failure/);
+    armed = false;
+    // Another issuer at the same CA mid-cycle (EST enrolment on the server): reserved, then signing.
+    const store = fx.t.store.certificates;
+    const other = await store.reserve({
+      id: 'other-process-cert',
+      caId: fx.h.issuing.id,
+      serialHex: '7a11ce5e7a11ce5e7a11ce5e7a11ce5e',
+      profile: 'ldevid',
+      subject: 'CN=not this batch',
+      requestId: 'another-line-request',
+      at: new Date(),
+    });
+    await store.markSigning(other.id, new Uint8Array([0x30, 0x00]), new Date(), new Date(), new Date());
+
+    const report = await runFactoryBatch(fx.deps, options);
+    await expectIntact(fx, report);
+    const unfinished = await store.listUnfinished();
+    expect(unfinished.map((r) => r.id)).toEqual(['other-process-cert']);
+    expect(unfinished[0]!.status).toBe('signing');
+    expect((await fx.deviceCertificates()).filter((c) => c.status === 'failed')).toHaveLength(COUNT);
+  });
 });
