@@ -123,12 +123,16 @@ export interface CertificateAuthorityService {
    */
   ocspCached?(caId: string, certIdDer: Uint8Array): OcspCachedAnswer | undefined;
   /**
-   * Finishes or fails every `reserved`/`signing` record left by a crash; with a scope, only one CA's,
-   * optionally only those of the given request ids (ca/recovery.ts).
+   * Finishes or fails every `reserved`/`signing` record left by a crash; with a scope, only those of
+   * one CA, of the given request ids, or last updated before a time (ca/recovery.ts).
    */
   recover(
     actor: Actor,
-    scope?: { readonly caId: string; readonly requestIds?: ReadonlySet<string> },
+    scope?: {
+      readonly caId?: string;
+      readonly requestIds?: ReadonlySet<string>;
+      readonly unfinishedBefore?: Date;
+    },
   ): Promise<{ readonly completed: number; readonly failed: number }>;
 }
 

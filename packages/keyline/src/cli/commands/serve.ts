@@ -13,6 +13,7 @@ import {
   startOcspWorkers,
   type OcspWorkers,
 } from './serve-ocsp-workers.js';
+import { recoverAbandoned } from './recover.js';
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -139,6 +140,8 @@ async function serve(
   });
   try {
     await warnWithoutPassphrase(ctx, passphrase, logger);
+    // Before serving: a retry under an abandoned record's request id then hears "failed", not "pending".
+    await recoverAbandoned(ca, ctx.clock, logger);
     // Before anything answers OCSP (this process's /ocsp route included), so that nothing races for them.
     if (parsed.ocspPort !== undefined && parsed.ocspWorkers > 0) await prepareOcspSigners(ca, ctx.store, logger);
     const tls =
