@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { install, pipeline, serve, sh, type Installation, type Served } from './support/server-process.js';
+import { enrolOverEst, install, serve, sh, type Installation, type Served } from './support/server-process.js';
 
 /**
  * `keyline serve --ocsp-workers`: the worker processes share the CAs, and a CA has one OCSP signer.
@@ -31,27 +31,7 @@ beforeAll(async () => {
   expect(await signerRows()).toEqual([]);
   server = await serve(inst, '--ocsp-port', '0', '--ocsp-workers', '2');
   ocspUrl = /ocsp on (http:\/\/\S+)/.exec(server.stdout())![1]!;
-  await sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', inst.path('device.key')]);
-  await sh('openssl', [
-    ...['req', '-new', '-key', inst.path('device.key'), '-subj', '/CN=00112233aabbccdd'],
-    ...['-outform', 'DER', '-out', inst.path('device.csr.der')],
-  ]);
-  const enrolled = await pipeline(
-    `openssl base64 -in device.csr.der | curl -sS -f -u est:${inst.adminToken} -H 'Content-Type: application/pkcs10' --data-binary @- ` +
-      `${server.url}/.well-known/est/simpleenroll | openssl base64 -d | openssl pkcs7 -inform DER -print_certs -out device.pem`,
-    inst.dir,
-  );
-  expect(enrolled.code, enrolled.stderr).toBe(0);
-  const ca = JSON.parse(
-    (
-      await sh('curl', [
-        '-sS',
-        '-H',
-        `Authorization: Bearer ${inst.adminToken}`,
-        `${server.url}/api/v1/cas/${inst.line1Id}`,
-      ])
-    ).stdout,
-  ) as { certificatePem: string };
+  const { ca } = await enrolOverEst(inst, server, '00112233aabbccdd', inst.line1Id);
   await sh('sh', ['-c', `cat > issuer.pem <<'X'\n${ca.certificatePem}X`], { cwd: inst.dir });
 }, 90_000);
 afterAll(async () => {

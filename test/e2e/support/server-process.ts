@@ -205,3 +205,39 @@ export async function snapshotPostgres(url: string): Promise<Record<string, unkn
     await client.end();
   }
 }
+
+/** What `enrolOverEst` leaves in the installation directory, and the issuing CA as the API shows it. */
+export interface EstEnrolment {
+  /** The issuing CA's certificate and chain (leaf CA first, root last), PEM. */
+  readonly ca: { readonly certificatePem: string; readonly chainPem: string };
+}
+
+/**
+ * A device certificate enrolled the way a device's own tools would: an OpenSSL key and CSR with
+ * commonName `cn`, sent with curl to the server's EST simpleenroll (the default CA), the PKCS#7
+ * answer unpacked by OpenSSL into `device.pem` (key in `device.key`); and the CA `caId` as GET
+ * /api/v1/cas/:id returns it.
+ */
+export async function enrolOverEst(
+  installation: Installation,
+  served: Served,
+  cn: string,
+  caId: string,
+): Promise<EstEnrolment> {
+  await sh('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', installation.path('device.key')]);
+  await sh('openssl', [
+    ...['req', '-new', '-key', installation.path('device.key'), '-subj', `/CN=${cn}`],
+    ...['-outform', 'DER', '-out', installation.path('device.csr.der')],
+  ]);
+  const enrolled = await pipeline(
+    `openssl base64 -in device.csr.der | curl -sS -f -u est:${installation.adminToken} -H 'Content-Type: application/pkcs10' --data-binary @- ` +
+      `${served.url}/.well-known/est/simpleenroll | openssl base64 -d | openssl pkcs7 -inform DER -print_certs -out device.pem`,
+    installation.dir,
+  );
+  if (enrolled.code !== 0) throw new Error(`EST enrolment failed: ${enrolled.stderr}`);
+  const answer = await sh('curl', [
+    ...['-sS', '-H', `Authorization: Bearer ${installation.adminToken}`],
+    `${served.url}/api/v1/cas/${caId}`,
+  ]);
+  return { ca: JSON.parse(answer.stdout) as EstEnrolment['ca'] };
+}
