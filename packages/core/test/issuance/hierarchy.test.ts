@@ -1,79 +1,26 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigner } from '../../src/crypto/signer.js';
 import { isKeylineError } from '../../src/errors/keyline-error.js';
 import { issueCertificate } from '../../src/issuance/issue.js';
-import { rootCertificateFields, subordinateCaFields } from '../../src/issuance/ca-fields.js';
+import { rootCertificateFields } from '../../src/issuance/ca-fields.js';
 import { randomSerial } from '../../src/issuance/serial.js';
 import { lint } from '../../src/policy/lint/lint.js';
 import { seededRandom } from '../../src/ports/random.js';
 import { DeviceTemplate } from '../../src/issuance/template/index.js';
 import { Certificate } from '../../src/x509/certificate/certificate.js';
-import { encodePem } from '../../src/x509/pem.js';
+import { issueEcosystemHierarchy, opensslVerifyChain } from './fixtures.js';
 
 const random = seededRandom(7);
 const now = new Date('2026-11-25T12:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'keyline-hierarchy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function hierarchy() {
-  const rootKey = generateSigner('P-384');
-  const root = await issueCertificate(
-    rootCertificateFields({
-      commonName: 'Keyline Test Root',
-      organization: 'Keyline Test Ecosystem',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 20,
-      spki: rootKey.publicKeySpki,
-    }),
-    'root',
-    rootKey,
-  );
-  const mfrKey = generateSigner('P-384');
-  const mfr = await issueCertificate(
-    subordinateCaFields({
-      kind: 'manufacturer-ca',
-      issuer: root.certificate,
-      commonName: 'Acme Manufacturer CA',
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 15,
-      spki: mfrKey.publicKeySpki,
-    }),
-    'manufacturer-ca',
-    rootKey,
-  );
-  const issuingKey = generateSigner('P-256');
-  const issuing = await issueCertificate(
-    subordinateCaFields({
-      kind: 'issuing-ca',
-      issuer: mfr.certificate,
-      commonName: 'Acme Line 1 Issuing CA',
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 10,
-      spki: issuingKey.publicKeySpki,
-      crlUrl: 'http://keyline.example/crl/1.crl',
-      ocspUrl: 'http://keyline.example/ocsp/1',
-    }),
-    'issuing-ca',
-    mfrKey,
-  );
-  return { root, mfr, issuing, issuingKey };
-}
-
 describe('issuing the ecosystem hierarchy (KECP 5.1–5.4)', () => {
   it('makes a root, a manufacturer CA, an issuing CA and devices that lint clean and that OpenSSL verifies', async () => {
-    const { root, mfr, issuing, issuingKey } = await hierarchy();
+    const { root, mfr, issuing, issuingKey } = await issueEcosystemHierarchy({ random, notBefore: now });
     expect(lint(root.certificate, 'root').filter((f) => f.severity === 'error')).toEqual([]);
     expect(lint(mfr.certificate, 'manufacturer-ca').filter((f) => f.severity === 'error')).toEqual([]);
     expect(lint(issuing.certificate, 'issuing-ca').filter((f) => f.severity === 'error')).toEqual([]);
@@ -86,25 +33,11 @@ describe('issuing the ecosystem hierarchy (KECP 5.1–5.4)', () => {
     );
     expect(lint(device, 'device').filter((f) => f.severity === 'error')).toEqual([]);
 
-    writeFileSync(join(dir, 'root.pem'), encodePem('CERTIFICATE', root.certificate.der));
-    writeFileSync(
-      join(dir, 'untrusted.pem'),
-      encodePem('CERTIFICATE', issuing.certificate.der) + encodePem('CERTIFICATE', mfr.certificate.der),
-    );
-    writeFileSync(join(dir, 'device.pem'), encodePem('CERTIFICATE', device.der));
-    const out = execFileSync(
-      'openssl',
-      [
-        'verify',
-        '-x509_strict',
-        '-CAfile',
-        join(dir, 'root.pem'),
-        '-untrusted',
-        join(dir, 'untrusted.pem'),
-        join(dir, 'device.pem'),
-      ],
-      { encoding: 'utf8' },
-    );
+    const out = opensslVerifyChain(dir, {
+      root: root.certificate.der,
+      untrusted: [issuing.certificate.der, mfr.certificate.der],
+      leaf: device.der,
+    });
     expect(out.trim()).toMatch(/device\.pem: OK$/);
   });
 

@@ -1,18 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Certificate } from '@keyline/core';
-import {
-  DeviceTemplate,
-  generateSigner,
-  issueCertificate,
-  randomSerial,
-  rootCertificateFields,
-  seededRandom,
-  subordinateCaFields,
-  type Signer,
-} from '@keyline/core';
+import { Certificate, DeviceTemplate, generateSigner, randomSerial, seededRandom, type Signer } from '@keyline/core';
+import { issueEcosystemHierarchy } from '../../../core/test/issuance/fixtures.js';
 import { createManifestWriter, jwkFromSpki, type DeviceEntryInput } from '../../src/manifest/index.js';
 
-/** Test hierarchies and manifests with real certificates (as packages/core/test/issuance/hierarchy.test.ts). */
+/** Test hierarchies and manifests with real certificates (core's issueEcosystemHierarchy). */
 
 export const now = new Date('2026-11-25T12:00:00Z');
 export const createdAt = new Date('2026-11-25T13:00:00Z');
@@ -26,55 +17,25 @@ export interface Hierarchy {
   template: DeviceTemplate;
 }
 
+/** All on P-256, without revocation URLs; the certificates are read again with the built @keyline/core that the manifest code uses. */
 export async function hierarchy(name = 'Test'): Promise<Hierarchy> {
-  const rootKey = generateSigner('P-256');
-  const root = await issueCertificate(
-    rootCertificateFields({
-      commonName: `Keyline ${name} Root`,
-      organization: 'Keyline Test Ecosystem',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 20,
-      spki: rootKey.publicKeySpki,
-    }),
-    'root',
-    rootKey,
-  );
-  const mfrKey = generateSigner('P-256');
-  const mfr = await issueCertificate(
-    subordinateCaFields({
-      kind: 'manufacturer-ca',
-      issuer: root.certificate,
-      commonName: `Acme ${name} Manufacturer CA`,
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 15,
-      spki: mfrKey.publicKeySpki,
-    }),
-    'manufacturer-ca',
-    rootKey,
-  );
-  const issuingKey = generateSigner('P-256');
-  const issuing = await issueCertificate(
-    subordinateCaFields({
-      kind: 'issuing-ca',
-      issuer: mfr.certificate,
-      commonName: `Acme ${name} Issuing CA`,
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 10,
-      spki: issuingKey.publicKeySpki,
-    }),
-    'issuing-ca',
-    mfrKey,
-  );
-  const template = DeviceTemplate.compile({ issuer: issuing.certificate, signer: issuingKey });
-  return { root: root.certificate, mfr: mfr.certificate, issuing: issuing.certificate, issuingKey, template };
+  const { root, mfr, issuing, issuingKey } = await issueEcosystemHierarchy({
+    random,
+    notBefore: now,
+    rootName: `Keyline ${name} Root`,
+    manufacturerName: `Acme ${name} Manufacturer CA`,
+    issuingName: `Acme ${name} Issuing CA`,
+    curves: { root: 'P-256', manufacturer: 'P-256', issuing: 'P-256' },
+    revocationUrls: false,
+  });
+  const issuingCertificate = Certificate.fromDer(issuing.certificate.der);
+  return {
+    root: Certificate.fromDer(root.certificate.der),
+    mfr: Certificate.fromDer(mfr.certificate.der),
+    issuing: issuingCertificate,
+    issuingKey,
+    template: DeviceTemplate.compile({ issuer: issuingCertificate, signer: issuingKey }),
+  };
 }
 
 /** One real device of the hierarchy, numbered `n` (its chip serial derives from n). */

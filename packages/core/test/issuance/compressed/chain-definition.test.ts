@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigner, type SoftwareSigner } from '../../../src/crypto/signer.js';
 import type { ErrorCode } from '../../../src/errors/registry.js';
 import { isKeylineError } from '../../../src/errors/keyline-error.js';
-import { rootCertificateFields, subordinateCaFields } from '../../../src/issuance/ca-fields.js';
+import { subordinateCaFields } from '../../../src/issuance/ca-fields.js';
 import {
   chainDefinitionFor,
   chainDefinitionFromJson,
@@ -14,7 +14,6 @@ import {
   decodeSignerKeySlot,
   decodeSlot8,
   deriveDeviceSerial,
-  deriveSignerSerial,
   encodeSignerKeySlot,
   encodeSlot8,
   rebuildChainFromChip,
@@ -24,9 +23,9 @@ import {
 import { issueCertificate } from '../../../src/issuance/issue.js';
 import { randomSerial } from '../../../src/issuance/serial.js';
 import { DeviceTemplate } from '../../../src/issuance/template/index.js';
-import { addYears } from '../../../src/policy/lint/helpers.js';
 import { seededRandom } from '../../../src/ports/random.js';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
+import { issueEcosystemHierarchy } from '../fixtures.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const random = seededRandom(5150);
@@ -45,57 +44,15 @@ function pointOf(spki: Uint8Array): Uint8Array {
 }
 
 /** Root (P-384) → manufacturer CA (P-384) → issuing CA (P-256, compressible: whole hour, whole years, derived serial). */
-async function hierarchy(manufacturerCurve: 'P-256' | 'P-384' = 'P-384') {
-  const rootKey = generateSigner('P-384');
-  const root = await issueCertificate(
-    rootCertificateFields({
-      commonName: 'Chain Definition Test Root',
-      organization: 'Keyline Test Ecosystem',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 20,
-      spki: rootKey.publicKeySpki,
-    }),
-    'root',
-    rootKey,
-  );
-  const mfrKey = generateSigner(manufacturerCurve);
-  const mfr = await issueCertificate(
-    subordinateCaFields({
-      kind: 'manufacturer-ca',
-      issuer: root.certificate,
-      commonName: 'Acme Manufacturer CA',
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      serial: randomSerial(random),
-      notBefore: now,
-      validityYears: 15,
-      spki: mfrKey.publicKeySpki,
-    }),
-    'manufacturer-ca',
-    rootKey,
-  );
-  const issuingKey = generateSigner('P-256');
-  const issuing = await issueCertificate(
-    subordinateCaFields({
-      kind: 'issuing-ca',
-      issuer: mfr.certificate,
-      commonName: 'Acme Line 1 Issuing CA',
-      organization: 'Acme Devices',
-      country: 'DE',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      serial: deriveSignerSerial(issuingKey.publicKeySpki, now, addYears(now, 10)),
-      notBefore: now,
-      validityYears: 10,
-      spki: issuingKey.publicKeySpki,
-      crlUrl: 'http://keyline.example/crl/1.crl',
-      ocspUrl: 'http://keyline.example/ocsp/1',
-    }),
-    'issuing-ca',
-    mfrKey,
-  );
-  return { root, mfr, issuing, issuingKey };
+function hierarchy(manufacturerCurve: 'P-256' | 'P-384' = 'P-384') {
+  return issueEcosystemHierarchy({
+    random,
+    notBefore: now,
+    rootName: 'Chain Definition Test Root',
+    curves: { manufacturer: manufacturerCurve },
+    issuingCountry: 'DE',
+    compressibleIssuing: true,
+  });
 }
 
 interface Chip {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, randomBytes, randomInt, verify } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { seededRandom } from '../../../src/ports/random.js';
 import { DeviceTemplate } from '../../../src/issuance/template/index.js';
 import { lint } from '../../../src/policy/lint/lint.js';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
-import { encodePem } from '../../../src/x509/pem.js';
+import { opensslVerifyChain } from '../fixtures.js';
 import { hierarchy, now, randomPoint } from './fixtures.js';
 
 const HOUR = 3_600_000;
@@ -114,12 +114,12 @@ describe('compressed device certificates', () => {
       publicKey: device.publicKey,
       chipSerial: device.chipSerial,
     });
-    writeFileSync(join(dir, 'root.pem'), encodePem('CERTIFICATE', chain.root.certificate.der));
-    writeFileSync(
-      join(dir, 'untrusted.pem'),
-      encodePem('CERTIFICATE', chain.issuing.certificate.der) + encodePem('CERTIFICATE', chain.mfr.certificate.der),
-    );
-    writeFileSync(join(dir, 'device.pem'), encodePem('CERTIFICATE', rebuilt));
+    const out = opensslVerifyChain(dir, {
+      root: chain.root.certificate.der,
+      untrusted: [chain.issuing.certificate.der, chain.mfr.certificate.der],
+      leaf: rebuilt,
+      at: new Date(now.getTime() + 86_400_000),
+    });
     const text = execFileSync('openssl', ['x509', '-noout', '-text', '-in', join(dir, 'device.pem')], {
       encoding: 'utf8',
     });
@@ -132,21 +132,6 @@ describe('compressed device certificates', () => {
     );
     expect(text).toMatch(/Not After : Dec 31 23:59:59 9999 GMT/);
     expect(text).toContain('ecdsa-with-SHA256');
-    const out = execFileSync(
-      'openssl',
-      [
-        'verify',
-        '-x509_strict',
-        '-attime',
-        String(now.getTime() / 1000 + 86_400),
-        '-CAfile',
-        join(dir, 'root.pem'),
-        '-untrusted',
-        join(dir, 'untrusted.pem'),
-        join(dir, 'device.pem'),
-      ],
-      { encoding: 'utf8' },
-    );
     expect(out.trim()).toMatch(/device\.pem: OK$/);
   });
 

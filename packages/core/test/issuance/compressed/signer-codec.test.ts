@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +24,7 @@ import { lint } from '../../../src/policy/lint/lint.js';
 import { seededRandom } from '../../../src/ports/random.js';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
 import { addYears } from '../../../src/policy/lint/helpers.js';
-import { encodePem } from '../../../src/x509/pem.js';
+import { opensslVerifyChain } from '../fixtures.js';
 import { hierarchy, now, randomPoint } from './fixtures.js';
 
 const HOUR = 3_600_000;
@@ -120,27 +119,12 @@ describe('compressed signer (issuing CA) certificates', () => {
       publicKey: devicePoint,
       chipSerial,
     });
-    writeFileSync(join(dir, 'root.pem'), encodePem('CERTIFICATE', chain.root.certificate.der));
-    writeFileSync(
-      join(dir, 'untrusted.pem'),
-      encodePem('CERTIFICATE', signer) + encodePem('CERTIFICATE', own.certificate.der),
-    );
-    writeFileSync(join(dir, 'device.pem'), encodePem('CERTIFICATE', rebuiltDevice));
-    const out = execFileSync(
-      'openssl',
-      [
-        'verify',
-        '-x509_strict',
-        '-attime',
-        String(now.getTime() / 1000 + 86_400),
-        '-CAfile',
-        join(dir, 'root.pem'),
-        '-untrusted',
-        join(dir, 'untrusted.pem'),
-        join(dir, 'device.pem'),
-      ],
-      { encoding: 'utf8' },
-    );
+    const out = opensslVerifyChain(dir, {
+      root: chain.root.certificate.der,
+      untrusted: [signer, own.certificate.der],
+      leaf: rebuiltDevice,
+      at: new Date(now.getTime() + 86_400_000),
+    });
     expect(out.trim()).toMatch(/device\.pem: OK$/);
   });
 

@@ -1,11 +1,10 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { generateSigner, type SoftwareSigner } from '../../../src/crypto/signer.js';
-import { rootCertificateFields, subordinateCaFields } from '../../../src/issuance/ca-fields.js';
-import { issueCertificate } from '../../../src/issuance/issue.js';
+import type { SoftwareSigner } from '../../../src/crypto/signer.js';
 import { randomSerial } from '../../../src/issuance/serial.js';
 import { DeviceTemplate } from '../../../src/issuance/template/index.js';
 import { seededRandom } from '../../../src/ports/random.js';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
+import { issueEcosystemHierarchy } from '../../issuance/fixtures.js';
 
 /**
  * A real ecosystem hierarchy (root P-384 → manufacturer CA P-384 → issuing CA P-256 → devices) made
@@ -32,63 +31,20 @@ export interface Ecosystem {
 }
 
 export async function makeEcosystem(name = 'Keyline Test'): Promise<Ecosystem> {
-  const rootKey = generateSigner('P-384');
-  const root = await issueCertificate(
-    rootCertificateFields({
-      commonName: `${name} Root`,
-      organization: `${name} Ecosystem`,
-      serial: randomSerial(random),
-      notBefore: CA_START,
-      validityYears: 20,
-      spki: rootKey.publicKeySpki,
-    }),
-    'root',
-    rootKey,
-  );
-  const manufacturerKey = generateSigner('P-384');
-  const manufacturer = await issueCertificate(
-    subordinateCaFields({
-      kind: 'manufacturer-ca',
-      issuer: root.certificate,
-      commonName: 'Acme Manufacturer CA',
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      serial: randomSerial(random),
-      notBefore: CA_START,
-      validityYears: 15,
-      spki: manufacturerKey.publicKeySpki,
-    }),
-    'manufacturer-ca',
-    rootKey,
-  );
-  const issuingKey = generateSigner('P-256');
-  const issuing = await issueCertificate(
-    subordinateCaFields({
-      kind: 'issuing-ca',
-      issuer: manufacturer.certificate,
-      commonName: 'Acme Line 1 Issuing CA',
-      organization: 'Acme Devices',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      serial: randomSerial(random),
-      notBefore: CA_START,
-      validityYears: 10,
-      spki: issuingKey.publicKeySpki,
-      crlUrl: 'http://keyline.example/crl/1.crl',
-      ocspUrl: 'http://keyline.example/ocsp/1',
-    }),
-    'issuing-ca',
-    manufacturerKey,
-  );
-  const template = DeviceTemplate.compile({ issuer: issuing.certificate, signer: issuingKey });
+  const { root, rootKey, mfr, mfrKey, issuing, issuingKey } = await issueEcosystemHierarchy({
+    random,
+    notBefore: CA_START,
+    rootName: `${name} Root`,
+    ecosystem: `${name} Ecosystem`,
+  });
   return {
     root: root.certificate,
-    manufacturer: manufacturer.certificate,
+    manufacturer: mfr.certificate,
     issuing: issuing.certificate,
     rootKey,
-    manufacturerKey,
+    manufacturerKey: mfrKey,
     issuingKey,
-    template,
+    template: DeviceTemplate.compile({ issuer: issuing.certificate, signer: issuingKey }),
   };
 }
 
