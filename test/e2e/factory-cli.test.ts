@@ -70,6 +70,27 @@ describe('keyline factory, through the real binary', () => {
   let issuingId = '';
   const rootPem = join(dir, 'root.pem');
   const manifest = join(dir, 'batch.jsonl');
+  /** `keyline factory run` of batch cli-1 over the whole tray: each test runs the same batch again. */
+  const runBatch = (...extra: string[]) =>
+    keyline(
+      'factory',
+      'run',
+      '--ca',
+      issuingId,
+      '--product-id',
+      'c0ffee',
+      '--count',
+      String(CHIPS),
+      '--se',
+      `emulator:${tray}`,
+      '--stations',
+      '8',
+      '--batch',
+      'cli-1',
+      '--manifest',
+      manifest,
+      ...extra,
+    );
 
   it(
     'sets up a hierarchy whose issuing CA is compressible, and prints its chain definition',
@@ -139,25 +160,7 @@ describe('keyline factory, through the real binary', () => {
     { timeout: 600_000 },
     async () => {
       const started = performance.now();
-      const run = await keyline(
-        'factory',
-        'run',
-        '--ca',
-        issuingId,
-        '--product-id',
-        'c0ffee',
-        '--count',
-        String(CHIPS),
-        '--se',
-        `emulator:${tray}`,
-        '--stations',
-        '8',
-        '--batch',
-        'cli-1',
-        '--manifest',
-        manifest,
-        '--json',
-      );
+      const run = await runBatch('--json');
       const wallMs = performance.now() - started;
       const lines = (await ok(run, 'factory run'))
         .trim()
@@ -200,24 +203,7 @@ describe('keyline factory, through the real binary', () => {
     'resumes the finished batch: every chip re-checked and skipped; readable text without --json',
     { timeout: 600_000 },
     async () => {
-      const run = keyline(
-        'factory',
-        'run',
-        '--ca',
-        issuingId,
-        '--product-id',
-        'c0ffee',
-        '--count',
-        String(CHIPS),
-        '--se',
-        `emulator:${tray}`,
-        '--stations',
-        '8',
-        '--batch',
-        'cli-1',
-        '--manifest',
-        manifest,
-      );
+      const run = runBatch();
       const out = await ok(run, 'factory run again');
       expect(out).toMatch(new RegExp(`skipped:\\s+${CHIPS}\\b`));
       expect(out).toMatch(/done:\s+0\b/);

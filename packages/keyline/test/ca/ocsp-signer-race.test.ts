@@ -10,7 +10,8 @@ import type { CertificateRecord } from '../../src/ca/records.js';
 import { SYSTEM_ACTOR, type KeyProvider } from '../../src/ca/service-port.js';
 import type { Store } from '../../src/ca/store-port.js';
 import { initStore, openStore } from '../../src/store/index.js';
-import { SERVICES_REQUIRED, probePostgres, testDatabase, type TestDatabase } from '../store/postgres-harness.js';
+import { testDatabase, type TestDatabase } from '../store/postgres-harness.js';
+import { describeWithPostgres } from '../store/support/postgres.js';
 import { manualClock, type ManualClock } from './support/clock.js';
 import { deviceCsr, makeHierarchy, type Hierarchy } from './support/hierarchy.js';
 import { memoryKeys, type CountingKeys } from './support/keys.js';
@@ -18,11 +19,6 @@ import { ocspRequestFor } from './support/ocsp.js';
 import { sqliteStore } from './support/store.js';
 
 const DAY = 86_400_000;
-
-const probe = await probePostgres();
-if (!probe.reachable && SERVICES_REQUIRED) {
-  throw new Error(`PostgreSQL is required (KEYLINE_REQUIRE_SERVICES=1) but unreachable: ${probe.reason}`);
-}
 
 /**
  * Keys whose `generate` waits until `parties` callers are in it: every caller has then read the
@@ -173,7 +169,7 @@ raceSuite('SQLite', async () => {
 
 // PostgreSQL: a connection (pool) per racer, so the compare-and-set meets real concurrent
 // transactions and row locks.
-describe.runIf(probe.reachable)('over PostgreSQL', () => {
+await describeWithPostgres('over PostgreSQL', () => {
   raceSuite('PostgreSQL, a connection per racer', async (parties) => {
     const db: TestDatabase = await testDatabase(false);
     const dir = mkdtempSync(join(tmpdir(), 'keyline-ocsp-race-'));

@@ -2,26 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateRevocationList, seededRandom } from '@keyline/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCertificateAuthority, type CertificateAuthority } from '../../src/ca/index.js';
 import { CLI_ACTOR } from '../../src/ca/service-port.js';
 import type { Store } from '../../src/ca/store-port.js';
 import { initStore } from '../../src/store/index.js';
-import { SERVICES_REQUIRED, probePostgres, testDatabase, type TestDatabase } from '../store/postgres-harness.js';
+import { describeWithPostgres, sharedTestDatabase } from '../store/support/postgres.js';
 import { manualClock } from './support/clock.js';
 import { faultyStore } from './support/faulty-store.js';
 import { deviceCsr, makeHierarchy, type Hierarchy } from './support/hierarchy.js';
 import { memoryKeys } from './support/keys.js';
 import { ocspStatus } from './support/ocsp.js';
 
-const probe = await probePostgres();
-if (!probe.reachable && SERVICES_REQUIRED) {
-  throw new Error(`PostgreSQL is required (KEYLINE_REQUIRE_SERVICES=1) but unreachable: ${probe.reason}`);
-}
-
 /** The CA's cycle, revocation, CRLs, OCSP and recovery over PostgreSQL (a fresh database, dropped after). */
-describe.runIf(probe.reachable)('the CA over PostgreSQL', () => {
-  let db: TestDatabase;
+await describeWithPostgres('the CA over PostgreSQL', () => {
+  const database = sharedTestDatabase();
   let store: Store;
   let dir: string;
   let ca: CertificateAuthority;
@@ -30,16 +25,14 @@ describe.runIf(probe.reachable)('the CA over PostgreSQL', () => {
   const clock = manualClock();
 
   beforeAll(async () => {
-    db = await testDatabase(false);
     dir = mkdtempSync(join(tmpdir(), 'keyline-ca-pg-'));
-    store = await initStore({ dataDir: dir, dbUrl: db.url });
+    store = await initStore({ dataDir: dir, dbUrl: database().url });
     ca = createCertificateAuthority({ store, keys, clock, random: seededRandom(21) });
     h = await makeHierarchy(ca);
   });
   afterAll(async () => {
     ca?.close();
     await store?.close();
-    await db?.drop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,7 +6,6 @@ import {
   isKeylineError,
   issueCertificate,
   randomSerial,
-  rebuildChainFromChip,
   subordinateCaFields,
   systemRandom,
 } from '@keyline/core';
@@ -16,6 +15,7 @@ import { CLI_ACTOR } from '../../src/ca/service-port.js';
 import { chainDefinitionPath, runFactoryBatch, type FactoryProgress } from '../../src/factory/index.js';
 import { verifyManifest } from '../../src/manifest/index.js';
 import { OpensslDir } from '../ca/support/openssl.js';
+import { rebuildChainOfChip } from './chip-chain.js';
 import { factoryFixture, type FactoryFixture } from './support.js';
 
 let fx: FactoryFixture | undefined;
@@ -69,14 +69,8 @@ describe('runFactoryBatch on the emulator', () => {
     const definition = chainDefinitionFromJson(readFileSync(chainDefinitionPath(report.manifestPath), 'utf8'));
     for (const serial of fx.serials) {
       const element = (await openTrayChip(fx.tray, serial)).element();
-      const info = await element.info();
+      const { info, rebuilt } = await rebuildChainOfChip(element, definition);
       expect(info.dataLocked).toBe(true);
-      const rebuilt = rebuildChainFromChip(definition, {
-        slot8: await element.read(8, 0, 416),
-        slot9: await element.read(9, 0, 72),
-        chipSerial: info.serialNumber,
-        publicKey: await element.getPublicKey(0),
-      });
       const record = certs.find((c) => c.chipSerial === serial)!;
       expect(Buffer.compare(rebuilt.device, record.der!)).toBe(0);
       expect(Buffer.compare(rebuilt.signer, fx.h.issuing.certificateDer!)).toBe(0);
@@ -97,13 +91,7 @@ describe('runFactoryBatch on the emulator', () => {
     expect(report.done).toBe(2);
     const definition = chainDefinitionFromJson(readFileSync(chainDefinitionPath(report.manifestPath), 'utf8'));
     const element = (await openTrayChip(fx.tray, fx.serials[0]!)).element();
-    const info = await element.info();
-    const rebuilt = rebuildChainFromChip(definition, {
-      slot8: await element.read(8, 0, 416),
-      slot9: await element.read(9, 0, 72),
-      chipSerial: info.serialNumber,
-      publicKey: await element.getPublicKey(0),
-    });
+    const { rebuilt } = await rebuildChainOfChip(element, definition);
     const dir = new OpensslDir();
     try {
       const rootPem = dir.writePem('root.pem', 'CERTIFICATE', fx.h.root.certificateDer!);

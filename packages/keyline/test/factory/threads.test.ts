@@ -1,9 +1,9 @@
-import { rebuildChainFromChip } from '@keyline/core';
 import { openTrayChip } from '@keyline/se';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prepareBatchChain } from '../../src/factory/chain.js';
 import { runFactoryBatch, StationPool, type FactoryProgress } from '../../src/factory/index.js';
 import { verifyManifest } from '../../src/manifest/index.js';
+import { rebuildChainOfChip } from './chip-chain.js';
 import { factoryFixture, type FactoryFixture } from './support.js';
 
 /**
@@ -46,14 +46,8 @@ describe('runFactoryBatch with station threads', () => {
     const { compiled } = await prepareBatchChain(fx.t.store, fx.h.issuing.id, 'sensor-1');
     for (const serial of fx.serials) {
       const element = (await openTrayChip(fx.tray, serial)).element();
-      const info = await element.info();
+      const { info, rebuilt } = await rebuildChainOfChip(element, compiled);
       expect(info.dataLocked).toBe(true);
-      const rebuilt = rebuildChainFromChip(compiled, {
-        slot8: await element.read(8, 0, 416),
-        slot9: await element.read(9, 0, 72),
-        chipSerial: info.serialNumber,
-        publicKey: await element.getPublicKey(0),
-      });
       expect(Buffer.compare(rebuilt.device, certs.find((c) => c.chipSerial === serial)!.der!)).toBe(0);
     }
     const again = await runFactoryBatch(deps, options);

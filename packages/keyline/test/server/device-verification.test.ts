@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ERROR_REGISTRY } from '@keyline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ACTOR } from '../../src/ca/service-port.js';
+import { issueDevicePopulation } from './support/device-population.js';
 import { attestationToken, issueTestDevice, type TestDevice } from './support/devices.js';
 import { bearer, serverFixture, type ServerFixture } from './support/fixture.js';
 
@@ -19,28 +19,10 @@ const AUDIENCE = 'https://service.example';
 
 beforeAll(async () => {
   f = await serverFixture();
-  device = await issueTestDevice(f.ca, f.line1, f.acme);
-  revoked = await issueTestDevice(f.ca, f.line1, f.acme);
-  await f.ca.revoke({ caId: f.line1.id, serialHex: revoked.certificate.serialHex, reason: 'keyCompromise' }, CLI_ACTOR);
-  const otherRoot = await f.ca.createRoot({ name: 'Other Root', organization: 'Elsewhere', label: 'other' }, CLI_ACTOR);
-  const otherMaker = await f.ca.createCa(
-    { parentId: otherRoot.id, name: 'Other Maker', kind: 'manufacturer', manufacturerId: 'acme', label: 'om' },
-    CLI_ACTOR,
-  );
-  const otherLine = await f.ca.createCa(
-    {
-      parentId: otherMaker.id,
-      name: 'Other Line',
-      kind: 'issuing',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      label: 'ol',
-    },
-    CLI_ACTOR,
-  );
-  stranger = await issueTestDevice(f.ca, otherLine, otherMaker);
+  const population = await issueDevicePopulation(f);
+  ({ good: device, revoked, stranger } = population);
   // The other root is not a trust anchor of this server: only active roots are, so retire it.
-  await f.store.cas.setStatus(otherRoot.id, 'retired');
+  await f.store.cas.setStatus(population.otherRoot.id, 'retired');
 }, 60_000);
 afterAll(() => f.close());
 

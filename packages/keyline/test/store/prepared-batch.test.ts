@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaRecord } from '../../src/ca/records.js';
 import type { NewPreparedCertificate, Store } from '../../src/ca/store-port.js';
 import { initStore } from '../../src/store/index.js';
-import { probePostgres, SERVICES_REQUIRED, testDatabase, type TestDatabase } from './postgres-harness.js';
+import { describeWithPostgres, sharedTestDatabase } from './support/postgres.js';
 
 /**
  * The issuance cycle's one-write batch path (store-port.ts `prepareMany`, `markValidMany` with
@@ -168,27 +168,17 @@ describePreparedBatch('SQLite', async () => {
   return { store, close: () => store.close() };
 });
 
-const probe = await probePostgres();
-if (!probe.reachable && SERVICES_REQUIRED) {
-  describe('prepared batches: PostgreSQL', () => {
-    it('needs PostgreSQL on 127.0.0.1:5432 (KEYLINE_REQUIRE_SERVICES=1)', () => {
-      throw new Error(`PostgreSQL is not reachable: ${probe.reason}`);
-    });
+await describeWithPostgres('PostgreSQL', () => {
+  const database = sharedTestDatabase();
+  describePreparedBatch('PostgreSQL', async () => {
+    const db = database();
+    const store = await initStore({ dbUrl: db.url }, { env: {} });
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await db.truncate();
+      },
+    };
   });
-} else {
-  describe.skipIf(!probe.reachable)('PostgreSQL', () => {
-    let db: TestDatabase | undefined;
-    afterAll(async () => db?.drop());
-    describePreparedBatch('PostgreSQL', async () => {
-      db ??= await testDatabase(false);
-      const store = await initStore({ dbUrl: db.url }, { env: {} });
-      return {
-        store,
-        close: async () => {
-          await store.close();
-          await db!.truncate();
-        },
-      };
-    });
-  });
-}
+});

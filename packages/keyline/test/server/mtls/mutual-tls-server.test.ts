@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { encodePem, type VerifiedDevice } from '@keyline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ACTOR } from '../../../src/ca/service-port.js';
 import {
   LocalRevocation,
   createMutualTlsServer,
@@ -13,7 +12,8 @@ import {
   type MutualTlsRefusal,
 } from '../../../src/server/mtls/index.js';
 import { loadOrCreateServerTls, type ServerTlsFiles } from '../../../src/server/index.js';
-import { issueTestDevice, type TestDevice } from '../support/devices.js';
+import { issueDevicePopulation } from '../support/device-population.js';
+import type { TestDevice } from '../support/devices.js';
 import { serverFixture, type ServerFixture } from '../support/fixture.js';
 
 let f: ServerFixture;
@@ -28,27 +28,7 @@ let port: number;
 beforeAll(async () => {
   f = await serverFixture();
   tlsFiles = await loadOrCreateServerTls({ dataDir: f.dir, host: '127.0.0.1', clock: f.clock });
-  good = await issueTestDevice(f.ca, f.line1, f.acme);
-  revoked = await issueTestDevice(f.ca, f.line1, f.acme);
-  await f.ca.revoke({ caId: f.line1.id, serialHex: revoked.certificate.serialHex, reason: 'keyCompromise' }, CLI_ACTOR);
-  // Another ecosystem: its own root, manufacturer CA and issuing CA, in the same store.
-  const otherRoot = await f.ca.createRoot({ name: 'Other Root', organization: 'Elsewhere', label: 'other' }, CLI_ACTOR);
-  const otherMaker = await f.ca.createCa(
-    { parentId: otherRoot.id, name: 'Other Maker', kind: 'manufacturer', manufacturerId: 'acme', label: 'om' },
-    CLI_ACTOR,
-  );
-  const otherLine = await f.ca.createCa(
-    {
-      parentId: otherMaker.id,
-      name: 'Other Line',
-      kind: 'issuing',
-      manufacturerId: 'acme',
-      productId: 'sensor-1',
-      label: 'ol',
-    },
-    CLI_ACTOR,
-  );
-  stranger = await issueTestDevice(f.ca, otherLine, otherMaker);
+  ({ good, revoked, stranger } = await issueDevicePopulation(f));
   server = createMutualTlsServer({
     trustAnchors: f.root.certificateDer!,
     serverCert: tlsFiles.cert,
