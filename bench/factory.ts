@@ -182,15 +182,12 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
       if (!before) baselineRates.push(slice(bound, plan.sliceMs));
     }
     const baseline = figures('per-chip crypto', baselineRates, 0);
+    const memoryLine = { unit: 'chips', persistence: 'memory', stations: STATIONS, batch: plan.batch, timing: false };
     const measured: (CaseFigures & { extra?: Record<string, unknown> })[] = [
       {
         ...figures('emulator', lineRates, plan.batch * plan.rounds),
         extra: {
-          unit: 'chips',
-          persistence: 'memory',
-          stations: STATIONS,
-          batch: plan.batch,
-          timing: false,
+          ...memoryLine,
           // This thread (journal, CA, manifest) and the station threads (the chips and their checks).
           threads: 1 + stationThreads,
           stationThreads,
@@ -200,15 +197,7 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
       },
       {
         ...figures('emulator-1-thread', oneThreadRates, plan.batch * plan.rounds),
-        extra: {
-          unit: 'chips',
-          persistence: 'memory',
-          stations: STATIONS,
-          batch: plan.batch,
-          timing: false,
-          threads: 1,
-          caShare: Number((oneCaMs / oneMs).toFixed(3)),
-        },
+        extra: { ...memoryLine, threads: 1, caShare: Number((oneCaMs / oneMs).toFixed(3)) },
       },
     ];
     const report = makeReport(

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chipColumns, chipSerialOfRow } from '../../src/store/repositories/chip-columns.js';
 import { initStore, openStore } from '../../src/store/index.js';
+import { issuingCaRow } from './support/ca-record.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -27,23 +28,7 @@ describe('chip serial columns (migrations/0003-chip-is-device)', () => {
     dirs.push(dataDir);
     const store = await initStore({ dataDir }, { env: {} });
     const at = new Date('2026-01-01T00:00:00Z');
-    await store.cas.insert({
-      id: 'ca_1',
-      label: 'one',
-      kind: 'issuing',
-      parentId: null,
-      subject: 'CN=one',
-      manufacturerId: null,
-      productId: null,
-      keyUri: 'file:k.pem',
-      certificateDer: null,
-      csrDer: null,
-      status: 'active',
-      fingerprint: null,
-      ocspSignerDer: null,
-      ocspSignerKeyUri: null,
-      createdAt: at,
-    });
+    await store.cas.insert(issuingCaRow('ca_1', at));
     const base = { caId: 'ca_1', profile: 'device', subject: 'CN=x', requestId: null, at } as const;
     await store.certificates.reserve({ ...base, id: 'crt_a', serialHex: '01', deviceId: 'aa11', chipSerial: 'aa11' });
     await store.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isKeylineError } from '@keyline/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ca/store-port.js';
+import { issuingCaRow } from './support/ca-record.js';
 
 /**
  * The factory journal's part of the store contract (ca/store-port.ts, FactoryJournalRepository),
@@ -24,23 +25,7 @@ export function describeFactoryJournalContract(name: string, factory: () => Prom
 
     async function batch(count = 3) {
       const caId = `ca_${hex(6)}`;
-      await store.cas.insert({
-        id: caId,
-        label: `l-${caId}`,
-        kind: 'issuing',
-        parentId: null,
-        subject: 'CN=x',
-        manufacturerId: null,
-        productId: null,
-        keyUri: 'file:k',
-        certificateDer: null,
-        csrDer: null,
-        status: 'active',
-        fingerprint: null,
-        ocspSignerDer: null,
-        ocspSignerKeyUri: null,
-        createdAt: T0,
-      });
+      await store.cas.insert(issuingCaRow(caId, T0));
       return store.factory.createBatch({
         id: `b-${hex(6)}`,
         caId,

@@ -8,6 +8,7 @@ import type { CaRecord } from '../../src/ca/records.js';
 import type { NewPreparedCertificate, Store } from '../../src/ca/store-port.js';
 import { initStore } from '../../src/store/index.js';
 import { describeWithPostgres, sharedTestDatabase } from './support/postgres.js';
+import { issuingCaRow } from './support/ca-record.js';
 
 /**
  * The issuance cycle's one-write batch path (store-port.ts `prepareMany`, `markValidMany` with
@@ -40,23 +41,7 @@ function describePreparedBatch(name: string, open: () => Promise<{ store: Store;
 
     beforeEach(async () => {
       ({ store, close } = await open());
-      ca = await store.cas.insert({
-        id: `ca_${hex(4)}`,
-        label: `ca-${hex(4)}`,
-        kind: 'issuing',
-        parentId: null,
-        subject: 'CN=Test',
-        manufacturerId: null,
-        productId: null,
-        keyUri: 'file:test',
-        certificateDer: null,
-        csrDer: null,
-        status: 'active',
-        fingerprint: null,
-        ocspSignerDer: null,
-        ocspSignerKeyUri: null,
-        createdAt: T0,
-      });
+      ca = await store.cas.insert(issuingCaRow(`ca_${hex(4)}`, T0));
     });
     afterEach(async () => close());
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Certificate, OcspResponse, buildOcspRequest, certIdFor, type CertId } from '@keyline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../../src/ca/service-port.js';
-import { chip, deviceCsr, serverFixture, type ServerFixture } from '../support/fixture.js';
+import { chip, deviceCsr, ocspSubjects, serverFixture, type ServerFixture } from '../support/fixture.js';
 
 /**
  * The OCSP endpoint's lean path (server/ocsp/fast-path.ts) over real HTTP: `app.inject` calls
@@ -16,15 +16,7 @@ let revoked: Certificate;
 
 beforeAll(async () => {
   f = await serverFixture();
-  issuer = Certificate.fromDer(f.line1.certificateDer!);
-  const issue = async () =>
-    Certificate.fromDer(
-      (await f.ca.issue({ caId: f.line1.id, csrDer: await deviceCsr(chip()), profile: 'device' }, CLI_ACTOR)).record
-        .der!,
-    );
-  good = await issue();
-  revoked = await issue();
-  await f.ca.revoke({ caId: f.line1.id, serialHex: revoked.serialHex, reason: 'keyCompromise' }, CLI_ACTOR);
+  ({ issuer, good, revoked } = await ocspSubjects(f));
   base = await f.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(() => f.close());

@@ -4,12 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Certificate, OcspResponse, buildOcspRequest, certIdFor, encodePem } from '@keyline/core';
+import type { Certificate } from '@keyline/core';
+import { OcspResponse, buildOcspRequest, certIdFor, encodePem } from '@keyline/core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ACTOR } from '../../../src/ca/service-port.js';
 import { createOcspListener, type OcspListener } from '../../../src/server/ocsp/listener.js';
-import { chip, deviceCsr, serverFixture, type ServerFixture } from '../support/fixture.js';
+import { ocspSubjects, serverFixture, type ServerFixture } from '../support/fixture.js';
 
 /**
  * The dedicated OCSP listener (server/ocsp/listener.ts, `keyline serve --ocsp-port`) over real
@@ -31,15 +31,7 @@ const files = mkdtempSync(join(tmpdir(), 'keyline-ocsp-listener-'));
 
 beforeAll(async () => {
   f = await serverFixture();
-  issuer = Certificate.fromDer(f.line1.certificateDer!);
-  const issue = async () =>
-    Certificate.fromDer(
-      (await f.ca.issue({ caId: f.line1.id, csrDer: await deviceCsr(chip()), profile: 'device' }, CLI_ACTOR)).record
-        .der!,
-    );
-  good = await issue();
-  revoked = await issue();
-  await f.ca.revoke({ caId: f.line1.id, serialHex: revoked.serialHex, reason: 'keyCompromise' }, CLI_ACTOR);
+  ({ issuer, good, revoked } = await ocspSubjects(f));
   base = await f.app.listen({ host: '127.0.0.1', port: 0 });
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   listener = createOcspListener({ ca: f.ca, clock: f.clock, metrics: f.metrics, logger, maxBodyBytes: 4096 });

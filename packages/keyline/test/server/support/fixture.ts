@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  Certificate,
   KEYLINE_ATTRIBUTE,
   OID,
   Tag,
@@ -215,6 +216,24 @@ export function deviceCsr(
 /** A fresh random chip serial (8 octets, hex). */
 export function chip(): string {
   return Buffer.from(systemRandom.bytes(8)).toString('hex');
+}
+
+/**
+ * What the OCSP tests ask about: the issuing CA `line1`, a device certificate it issued that is
+ * good, and one it issued and revoked (keyCompromise).
+ */
+export async function ocspSubjects(
+  f: ServerFixture,
+): Promise<{ readonly issuer: Certificate; readonly good: Certificate; readonly revoked: Certificate }> {
+  const issue = async (): Promise<Certificate> =>
+    Certificate.fromDer(
+      (await f.ca.issue({ caId: f.line1.id, csrDer: await deviceCsr(chip()), profile: 'device' }, CLI_ACTOR)).record
+        .der!,
+    );
+  const good = await issue();
+  const revoked = await issue();
+  await f.ca.revoke({ caId: f.line1.id, serialHex: revoked.serialHex, reason: 'keyCompromise' }, CLI_ACTOR);
+  return { issuer: Certificate.fromDer(f.line1.certificateDer!), good, revoked };
 }
 
 export const bearer = (secret: string): Record<string, string> => ({ authorization: `Bearer ${secret}` });
