@@ -19,7 +19,9 @@
  * `openssl ocsp` answers HTTP/1.0 and closes every connection (it serves one connection at a time),
  * so each of its requests pays a connect. `keyline-nonce` sends requests with a nonce (RFC 8954),
  * which Keyline signs afresh each time, as OpenSSL signs every response; `keyline-main-port` asks
- * the main HTTP port (Fastify's server) instead of the OCSP port.
+ * the main HTTP port (Fastify's server) instead of the OCSP port. `node-constant-bytes` (full runs) is
+ * the ceiling of any Node.js responder here: a node:net server that sends Keyline's recorded answer
+ * back for every request and does nothing else (lib/ocsp-constant-server.ts).
  *
  * Rounds rotate over the targets; a round's rate is successful responses per second of wall time.
  * `ratio` is the median over rounds of the target's rate / OpenSSL's rate in the same round. Each
@@ -39,7 +41,7 @@ import type { CertificateRecord } from '../packages/keyline/src/ca/records.js';
 import { BENCH_PASSPHRASE, makeDeployment } from './lib/ca-deployment.js';
 import { median, quantile } from './lib/measure.js';
 import { runWrk, tcpActiveOpens, wrkVersion, writeRequestFile, type WrkResult } from './lib/ocsp-wrk-load.js';
-import { processTreeCpuSeconds, startKeyline, startOpenssl, stopAll } from './lib/ocsp-servers.js';
+import { processTreeCpuSeconds, startConstantServer, startKeyline, startOpenssl, stopAll } from './lib/ocsp-servers.js';
 import type { SocketLoadJob, SocketLoadResult } from './lib/ocsp-socket-load.js';
 import { machineInfo, type MachineInfo } from './lib/report.js';
 
@@ -263,6 +265,22 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
       }
     }
 
+    // The ceiling (full runs): Keyline's own answer for a good certificate, sent back for every
+    // request by a server that does nothing else.
+    let constantUrl: string | undefined;
+    let constantPid: number | undefined;
+    if (!options.quick) {
+      const goodAnswer = await post(keylineOcspUrl, buildOcspRequest({ certIds: [certIdOf(records[REVOKED]!)] }));
+      const constant = await startConstantServer(goodAnswer);
+      children.push(constant.child);
+      const echoed = await post(constant.url, plain[0]!);
+      if (Buffer.compare(Buffer.from(echoed), Buffer.from(goodAnswer)) !== 0) {
+        throw new Error('the constant-bytes server does not answer the recorded bytes');
+      }
+      constantUrl = constant.url;
+      constantPid = constant.child.pid;
+    }
+
     // KEYLINE_BENCH_GENERATOR=node forces the Node generator (the fallback when wrk is absent).
     const forceNode = process.env['KEYLINE_BENCH_GENERATOR'] === 'node';
     const wrk = forceNode ? undefined : wrkVersion();
@@ -353,6 +371,15 @@ export async function run(options: { quick: boolean }): Promise<OcspBenchReport>
         pid: keyline.child.pid,
         server: "keyline serve's main HTTP port (Fastify's server, the OCSP fast path), pre-signed responses",
         // Only in full runs: --quick has to end within 20 s.
+        fullOnly: true,
+      },
+      {
+        name: 'node-constant-bytes',
+        url: constantUrl ?? '',
+        nonce: false,
+        pid: constantPid,
+        server:
+          'ceiling: a node:net server answering every request with the same recorded OCSP answer and doing nothing else (bench/lib/ocsp-constant-server.ts)',
         fullOnly: true,
       },
     ];

@@ -11,7 +11,8 @@
  *     `keyline (one thread)` below with its own ValidationCache (nonce via `{ nonce }` checked in
  *     the worker). Measured by the wall clock (a pool's work is spread over threads) against the
  *     baseline measured by the wall clock in the same rounds, with `threads: N`; `ratioPerThread`
- *     is the ratio divided by N. Requests go in bursts of BURST concurrent verifications.
+ *     is the ratio divided by N. A steady load keeps IN_FLIGHT verifications outstanding (a new one
+ *     starts as each completes); one operation is PER_OPERATION of them completed.
  *   - `keyline (pool, one thread)`: the same pool with one worker, measured the same way: the
  *     pool's code path on one thread.
  *   - `keyline (one thread)`: `verifyDeviceSync` on an attestation token with its chain in x5c (the full check:
@@ -41,6 +42,7 @@ import { Certificate, ValidationCache, verifyDeviceSync, type VerifyDeviceOption
 import { DeviceVerifierPool } from '../packages/keyline/src/verification/index.js';
 import { FULL, QUICK, measure, type BenchCase, type CaseFigures, type MeasureOptions } from './lib/measure.js';
 import { measureWall, perUnit } from './lib/measure-wall.js';
+import { SteadyLoad } from './lib/steady-load.js';
 import { makeReport, type BenchReport } from './lib/report.js';
 import {
   VERIFY_AUDIENCE,
@@ -69,8 +71,10 @@ const POOL_PER_THREAD = 2048;
 const QUICK_POOL_PER_THREAD = 1280;
 /** Small enough to stay in every cache. */
 const RETURNING = 64;
-/** Verifications in flight together in one operation of the pool case (a service's concurrent requests). */
-const BURST = 128;
+/** Verifications outstanding at every moment in the pool cases (a service's concurrent requests). */
+const IN_FLIGHT = 128;
+/** Verifications completed per operation of the pool cases (the unit their rates are divided by). */
+const PER_OPERATION = 128;
 /** Warm-up of the pool's workers (their JIT and caches) before its rounds, in milliseconds. */
 const POOL_WARMUP_MS = { quick: 400, full: 3000 };
 
@@ -164,9 +168,10 @@ interface PoolFigures {
 /**
  * The pool cases: `keyline`, the DeviceVerifierPool with one worker per CPU, and `keyline (pool,
  * one thread)`, the same code path with one worker; by the wall clock, in rounds interleaved with
- * the baseline (also by the wall clock, so that each pair sees the same machine). One operation is
- * a burst of BURST verifications of the next devices, all in flight together. An idle pool's
- * workers wait on a futex and take no CPU from the other cases.
+ * the baseline (also by the wall clock, so that each pair sees the same machine). A steady load
+ * keeps IN_FLIGHT verifications of the next devices outstanding; one operation is PER_OPERATION of
+ * them completed, and after each slice the load is stopped and drained (outside the slice), so an
+ * idle pool's workers wait on a futex and take no CPU from the other cases.
  */
 async function measurePools(
   world: VerifyWorld,
@@ -180,23 +185,18 @@ async function measurePools(
     (threads) => new DeviceVerifierPool({ trustAnchors: world.root, threads, cacheEntries: 256 }),
   );
   try {
-    let refused = 0;
-    const bursts = verifiers.map((verifier) => {
+    const loads = verifiers.map((verifier) => {
       let next = 0;
-      return async (): Promise<void> => {
-        const answers = await Promise.all(
-          Array.from({ length: BURST }, () => {
-            const device = devices[next++ % devices.length]!;
-            return verifier.verify({
-              token: device.token,
-              time: VERIFY_NOW,
-              audience: VERIFY_AUDIENCE,
-              challenge: { nonce: device.nonce },
-            });
-          }),
-        );
-        for (const answer of answers) if (!answer.ok) refused++;
-      };
+      return new SteadyLoad(async () => {
+        const device = devices[next++ % devices.length]!;
+        const answer = await verifier.verify({
+          token: device.token,
+          time: VERIFY_NOW,
+          audience: VERIFY_AUDIENCE,
+          challenge: { nonce: device.nonce },
+        });
+        return answer.ok;
+      }, IN_FLIGHT);
     });
     const [h, p] = devices[0]!.token.split('.');
     const forged = `${h}.${p}.${Buffer.alloc(64, 1).toString('base64url')}`;
@@ -204,19 +204,29 @@ async function measurePools(
       const check = await verifier.verify({ token: forged, time: VERIFY_NOW, audience: VERIFY_AUDIENCE });
       if (check.ok || check.code !== 'ERR_ATTEST_SIGNATURE_INVALID') throw new Error('a pool accepts a forged token');
       const warmUntil = performance.now() + (quick ? POOL_WARMUP_MS.quick : POOL_WARMUP_MS.full);
-      while (performance.now() < warmUntil) await bursts[index]!();
+      while (performance.now() < warmUntil) await loads[index]!.next(PER_OPERATION);
+      await loads[index]!.settle();
     }
     const names = ['keyline', 'keyline (pool, one thread)'];
     const [baseline, ...figures] = await measureWall(
-      [baselineCase, ...bursts.map((op, index) => ({ name: names[index]!, op, async: true }))],
+      [
+        baselineCase,
+        ...loads.map((load, index) => ({
+          name: names[index]!,
+          op: () => load.next(PER_OPERATION),
+          async: true,
+          settle: () => load.settle(),
+        })),
+      ],
       // --quick: fewer rounds here, so that the whole run stays under 20 seconds with the pools' start.
       { ...settings, warmupMs: 0, ...(quick ? { rounds: 16 } : {}) },
     );
+    const refused = loads.reduce((sum, load) => sum + load.refused, 0);
     if (refused > 0) throw new Error(`${refused} valid tokens were refused by a pool while measuring`);
     return {
       baseline: baseline!,
       pools: figures.map((f, index) => {
-        const perDevice = perUnit(f, BURST);
+        const perDevice = perUnit(f, PER_OPERATION);
         return {
           figures: perDevice,
           threads: sizes[index]!,
@@ -225,7 +235,7 @@ async function measurePools(
             pool: devices.length,
             threads: sizes[index]!,
             clock: 'wall',
-            concurrent: BURST,
+            concurrent: IN_FLIGHT,
             cpuPerSecond: Math.round(perDevice.cpu.perSecond),
           },
         };

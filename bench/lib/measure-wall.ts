@@ -41,7 +41,10 @@ export type WallFigures = CaseFigures & { readonly cpu: CaseFigures };
 
 /** Measures every case by the wall clock (and CPU time); the result is in the order of `cases`. */
 export async function measureWall(cases: readonly BenchCase[], options: MeasureOptions): Promise<WallFigures[]> {
-  for (const c of cases) await runFor(c, options.warmupMs);
+  for (const c of cases) {
+    await runFor(c, options.warmupMs);
+    await c.settle?.();
+  }
   const rates: number[][] = cases.map(() => []);
   const cpuRates: number[][] = cases.map(() => []);
   const totals: number[] = cases.map(() => 0);
@@ -49,6 +52,7 @@ export async function measureWall(cases: readonly BenchCase[], options: MeasureO
     for (let k = 0; k < cases.length; k++) {
       const index = (k + round) % cases.length;
       const [count, elapsed, cpu] = await runFor(cases[index]!, options.sliceMs);
+      await cases[index]!.settle?.();
       rates[index]!.push((count * 1000) / elapsed);
       cpuRates[index]!.push((count * 1000) / Math.max(cpu, 0.001));
       totals[index]! += count;

@@ -15,6 +15,12 @@ export interface BenchCase {
   readonly op: () => unknown;
   /** True when `op` returns a promise that must be awaited. */
   readonly async?: boolean;
+  /**
+   * Called (and awaited) after each of the case's slices, outside its timing: a case that keeps
+   * work running across operations (a load of requests in flight) stops it here, so that it does
+   * not run on into the next case's slice.
+   */
+  readonly settle?: () => Promise<void>;
 }
 
 export interface MeasureOptions {
@@ -84,13 +90,17 @@ export function quantile(values: readonly number[], q: number): number {
 
 /** Measures every case; the result is in the order of `cases`. */
 export async function measure(cases: readonly BenchCase[], options: MeasureOptions): Promise<CaseFigures[]> {
-  for (const c of cases) await runFor(c, options.warmupMs);
+  for (const c of cases) {
+    await runFor(c, options.warmupMs);
+    await c.settle?.();
+  }
   const rates: number[][] = cases.map(() => []);
   const totals: number[] = cases.map(() => 0);
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < cases.length; k++) {
       const index = (k + round) % cases.length;
       const [count, elapsed] = await runFor(cases[index]!, options.sliceMs);
+      await cases[index]!.settle?.();
       rates[index]!.push((count * 1000) / elapsed);
       totals[index]! += count;
     }

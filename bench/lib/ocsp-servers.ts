@@ -1,6 +1,7 @@
 /**
- * The two servers of the `ocsp` benchmark, each in a process of its own: `keyline serve` (the real
- * CLI from dist/, over a data directory) and `openssl ocsp` as a responder; and the CPU time a
+ * The servers of the `ocsp` benchmark, each in a process of its own: `keyline serve` (the real
+ * CLI from dist/, over a data directory), `openssl ocsp` as a responder and the constant-bytes
+ * ceiling (ocsp-constant-server.ts); and the CPU time a
  * process has used (Linux /proc), which a shared machine's load does not inflate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -115,6 +116,19 @@ export async function startKeyline(
     child.stderr!.removeListener('data', keep);
     child.stderr!.resume();
   }
+}
+
+/**
+ * The ceiling server (ocsp-constant-server.ts) in its own process, answering every request with
+ * `body`, under tsx as the Node generator runs.
+ */
+export async function startConstantServer(body: Uint8Array): Promise<{ child: ChildProcess; url: string }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'ocsp-constant-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, Buffer.from(body).toString('hex')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const match = await waitFor(child, 'stdout', /listening on (\d+)\n/, 'the constant-bytes server', 10_000);
+  return { child, url: `http://127.0.0.1:${match[1]!}/` };
 }
 
 /** `openssl ocsp` as a responder over an index.txt, in one process (no `-multi`). */
