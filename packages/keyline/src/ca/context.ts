@@ -140,6 +140,11 @@ export class AuthorityContext {
     this.signers.set(keyUri, Promise.resolve(signer));
   }
 
+  /** Drops a signer this context keeps (its key is about to be destroyed). */
+  forgetSigner(keyUri: string): void {
+    this.signers.delete(keyUri);
+  }
+
   /** Subscribes to revocations and other changes; returns the unsubscribe function. */
   on(listener: (event: AuthorityEvent) => void): () => void {
     this.listeners.add(listener);

@@ -112,6 +112,28 @@ function handle(ctx: AuthorityContext, ca: CaRecord, signer: Signer, certificate
   };
 }
 
+/**
+ * The key of a signer certificate revoked before its first use signs nothing ever again, so it is
+ * destroyed (and the destruction audited) rather than left behind in keys/ or on the token. A
+ * failure is reported, not thrown: the race's outcome is already committed, and the key stays
+ * only as an unused key of a revoked certificate, as it did before.
+ */
+async function destroySupersededKey(ctx: AuthorityContext, ca: CaRecord, actor: Actor, keyUri: string): Promise<void> {
+  ctx.forgetSigner(keyUri);
+  if (ctx.keys.destroy === undefined) return;
+  try {
+    await ctx.keys.destroy(keyUri);
+    await ctx.store.transaction((tx) =>
+      ctx.audit(tx, actor, 'key.destroy', ca.id, {
+        keyUri,
+        why: 'the key of an OCSP signer certificate superseded before its first use',
+      }),
+    );
+  } catch (error) {
+    ctx.reportError(error, `destroying the superseded OCSP signer key ${keyUri}`);
+  }
+}
+
 /** How far a new OCSP signer certificate's notBefore is set back from now. */
 const SIGNER_BACKDATE_MS = 5 * 60_000;
 
@@ -204,6 +226,7 @@ async function makeOcspSigner(ctx: AuthorityContext, ca: CaRecord, actor: Actor)
   ctx.emit({ type: 'ca-changed', caId: ca.id });
   if (superseded !== undefined) {
     ctx.emit({ type: 'revoked', caId: ca.id, record: superseded });
+    await destroySupersededKey(ctx, ca, actor, keyUri);
     return undefined;
   }
   return handle(ctx, ca, signer, issued!.certificate);

@@ -34,6 +34,11 @@ export interface KeyProvider {
   }>;
   /** Opens an existing key for signing. */
   open(keyUri: string): Promise<Signer>;
+  /**
+   * Deletes a key the authority made and will never use (the key of an OCSP signer certificate
+   * revoked before its first use). Optional: a provider without it leaves such keys in place.
+   */
+  destroy?(keyUri: string): Promise<void>;
 }
 
 export interface CreateRootInput {

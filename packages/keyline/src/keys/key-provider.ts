@@ -4,11 +4,17 @@ import type { CaCurve, KeyProvider } from '../ca/service-port.js';
 import type { KeySigner } from './key-signer.js';
 import { findToken } from './pkcs11/find-token.js';
 import { acquireModule, releaseModule, type Pkcs11Module } from './pkcs11/module-registry.js';
-import { generateTokenKey, openTokenKey } from './pkcs11/token-keys.js';
+import { destroyTokenKey, generateTokenKey, openTokenKey } from './pkcs11/token-keys.js';
 import { TokenSessions } from './pkcs11/token-sessions.js';
 import type { SigningPool } from './pool/signing-pool.js';
 import { readSecretFile, type Env, type PassphraseSource } from './secrets/passphrase-source.js';
-import { defaultKeyPath, generateFileKey, openFileKey, type FileKeyContext } from './software/file-keys.js';
+import {
+  defaultKeyPath,
+  destroyFileKey,
+  generateFileKey,
+  openFileKey,
+  type FileKeyContext,
+} from './software/file-keys.js';
 import { parseFileKeyUri } from './uri/file-uri.js';
 import { parseKeyUri } from './uri/key-uri.js';
 import type { Pkcs11KeyUri } from './uri/pkcs11-uri.js';
@@ -51,6 +57,7 @@ export interface ClosableKeyProvider extends KeyProvider {
     readonly signer: KeySigner;
   }>;
   open(keyUri: string): Promise<KeySigner>;
+  destroy(keyUri: string): Promise<void>;
   /**
    * Waits for running signatures, closes every token session (ending the logins) and releases the
    * PKCS#11 modules; afterwards every signer of this provider throws ERR_KEY_PROVIDER_CLOSED.
@@ -158,6 +165,12 @@ export function createKeyProvider(options: KeyProviderOptions): ClosableKeyProvi
       const signer =
         uri.scheme === 'file' ? await openFileKey(uri, fileContext) : openTokenKey(await sessionsFor(uri), uri);
       return guard(signer);
+    },
+    async destroy(keyUri) {
+      assertOpen();
+      const uri = parseKeyUri(keyUri);
+      if (uri.scheme === 'file') destroyFileKey(uri, dataDir);
+      else destroyTokenKey(await sessionsFor(uri), uri);
     },
     async close() {
       if (closed) return;

@@ -29,6 +29,7 @@ function barrierKeys(keys: KeyProvider, parties: number): KeyProvider {
   let waiting: (() => void)[] = [];
   return {
     open: (keyUri) => keys.open(keyUri),
+    destroy: (keyUri) => keys.destroy!(keyUri),
     async generate(request) {
       await new Promise<void>((resolve) => {
         waiting.push(resolve);
@@ -109,6 +110,15 @@ function raceSuite(name: string, open: (parties: number) => Promise<Setup>): voi
       for (const loser of losers) {
         expect(revocations.map((e) => e.target)).toContain(`${h.issuing.id}:${loser.serialHex}`);
       }
+      // The losers' keys are destroyed (and that audited); the winner's stays.
+      const loserKeys = revocations.map((e) => e.details['keyUri'] as string);
+      expect(loserKeys).toHaveLength(made - 1);
+      const destroyed = log.filter((e) => e.action === 'key.destroy').map((e) => e.details['keyUri']);
+      for (const keyUri of loserKeys) {
+        expect(keys.uris()).not.toContain(keyUri);
+        expect(destroyed).toContain(keyUri);
+      }
+      expect(keys.uris()).toContain(ca.ocspSignerKeyUri);
       return recorded;
     };
 

@@ -225,6 +225,45 @@ export function openTokenKey(sessions: TokenSessions, uri: Pkcs11KeyUri): KeySig
   });
 }
 
+/**
+ * Destroys the key pair the URI names (C_DestroyObject, PKCS#11 v2.40 section 5.7): the private key
+ * and the public key objects with its CKA_ID (else its CKA_LABEL). Exactly one private key must
+ * match (ERR_KEY_BAD_URI for several); none is not an error (already destroyed).
+ */
+export function destroyTokenKey(sessions: TokenSessions, uri: Pkcs11KeyUri): void {
+  const { api, lib } = sessions.module;
+  if (uri.object === undefined && uri.id === undefined) {
+    fail('ERR_KEY_BAD_URI', 'a pkcs11: key URI needs object= or id= to name the key');
+  }
+  sessions.runSync(
+    'key destruction',
+    (session) => {
+      const found = findObjects(
+        sessions,
+        session,
+        [
+          { type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY },
+          ...(uri.object === undefined ? [] : [{ type: lib.CKA_LABEL, value: uri.object }]),
+          ...(uri.id === undefined ? [] : [{ type: lib.CKA_ID, value: Buffer.from(uri.id) }]),
+        ],
+        2,
+      );
+      if (found.length === 0) return;
+      if (found.length > 1) fail('ERR_KEY_BAD_URI', 'several private keys match the key URI: add id= or object=');
+      const privateKey = found[0]!;
+      const keyId = attribute(sessions, session, privateKey, lib.CKA_ID, true) ?? Buffer.alloc(0);
+      const keyLabel = attribute(sessions, session, privateKey, lib.CKA_LABEL, true)?.toString('utf8') ?? '';
+      const publicKeys = findObjects(sessions, session, [
+        { type: lib.CKA_CLASS, value: lib.CKO_PUBLIC_KEY },
+        keyId.length > 0 ? { type: lib.CKA_ID, value: keyId } : { type: lib.CKA_LABEL, value: keyLabel },
+      ]);
+      api.C_DestroyObject(session, privateKey);
+      for (const publicKey of publicKeys) api.C_DestroyObject(session, publicKey);
+    },
+    // Retried on a new session if the token dropped this one: a second search finds what is left.
+  );
+}
+
 /** PKCS#11 returns ECDSA signatures as r || s (v2.40 curr. mech. 2.3.1); X.509 carries the DER form. */
 function derSignature(raw: Buffer, rawLength: number): Uint8Array {
   if (raw.length !== rawLength) fail('ERR_KEY_PKCS11', `the token returned a ${raw.length}-octet ECDSA signature`);

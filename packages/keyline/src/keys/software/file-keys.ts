@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CURVES,
@@ -89,6 +89,18 @@ export async function openFileKey(uri: FileKeyUri, context: FileKeyContext): Pro
   } finally {
     passphrase.fill(0);
   }
+}
+
+/**
+ * Deletes a key file Keyline made and no longer uses. Only a file that is an encrypted PKCS#8 key
+ * is deleted (ERR_KEY_FILE_INVALID otherwise), so a mistyped URI cannot remove another file; a
+ * file already gone is not an error (a second attempt after a crash finds nothing to do).
+ */
+export function destroyFileKey(uri: FileKeyUri, dataDir: string): void {
+  const path = fileKeyPath(uri, dataDir);
+  if (!existsSync(path)) return;
+  readEncryptedKeyInfo(path);
+  unlinkSync(path);
 }
 
 function decryptKeyFile(path: string, passphrase: Buffer): KeyObject {

@@ -39,6 +39,9 @@ export function memoryKeys(): CountingKeys {
       if (signer === undefined) throw new Error(`no key ${keyUri}`);
       return signer;
     },
+    async destroy(keyUri: string) {
+      keys.delete(keyUri);
+    },
     signCount: () => count,
     failNextSigns(n: number) {
       failing = n;

@@ -231,6 +231,24 @@ describe.skipIf(!RUN_SOFTHSM)('PKCS#11 keys on a SoftHSM2 token', () => {
       expect(keyUri).toMatch(/^pkcs11:token=keyline;object=ocsp;type=private;id=(%[0-9A-F]{2}){20}$/);
     });
 
+    it('destroy removes the key pair from the token, and finds nothing to do the second time', async () => {
+      const made = await provider.generate({ keyUri: 'pkcs11:token=keyline', curve: 'P-256', label: 'doomed' });
+      withToken('keyline', (api, session) => {
+        expect(findKeys(api, session, pkcs11js.CKO_PRIVATE_KEY, 'doomed')).toHaveLength(1);
+        expect(findKeys(api, session, pkcs11js.CKO_PUBLIC_KEY, 'doomed')).toHaveLength(1);
+      });
+      await provider.destroy(made.keyUri);
+      withToken('keyline', (api, session) => {
+        expect(findKeys(api, session, pkcs11js.CKO_PRIVATE_KEY, 'doomed')).toHaveLength(0);
+        expect(findKeys(api, session, pkcs11js.CKO_PUBLIC_KEY, 'doomed')).toHaveLength(0);
+        // Other keys stay.
+        expect(findKeys(api, session, pkcs11js.CKO_PRIVATE_KEY, 'root')).toHaveLength(1);
+      });
+      expect(await code(provider.open(made.keyUri))).toBe('ERR_KEY_NOT_FOUND');
+      await provider.destroy(made.keyUri);
+      expect(await code(provider.destroy('pkcs11:token=keyline'))).toBe('ERR_KEY_BAD_URI');
+    });
+
     it('never makes a second key under a label or id in use (ERR_KEY_EXISTS)', async () => {
       expect(
         await code(provider.generate({ keyUri: 'pkcs11:token=keyline;object=root', curve: 'P-256', label: 'r' })),

@@ -268,6 +268,20 @@ describe('software keys (file:)', () => {
     expect(await code(provider.open('file:unreadable.pem'))).toBe('ERR_KEY_FILE_INVALID');
   });
 
+  it('destroy deletes a key file it made, again finds nothing to do, and deletes nothing but a key', async () => {
+    const { keyUri } = await provider.generate({ curve: 'P-256', label: 'superseded ocsp' });
+    const path = join(dataDir, 'keys/superseded-ocsp.pem');
+    expect(statSync(path).isFile()).toBe(true);
+    await provider.destroy(keyUri);
+    expect(() => statSync(path)).toThrow();
+    expect(await code(provider.open(keyUri))).toBe('ERR_KEY_NOT_FOUND');
+    await provider.destroy(keyUri);
+    // A URI that names a file which is not an encrypted key leaves it in place.
+    writeFileSync(join(dataDir, 'notes.txt'), 'not a key');
+    expect(await code(provider.destroy('file:notes.txt'))).toBe('ERR_KEY_FILE_INVALID');
+    expect(readFileSync(join(dataDir, 'notes.txt'), 'utf8')).toBe('not a key');
+  });
+
   it('the decrypted key equals what OpenSSL reads from the file', async () => {
     const path = join(dataDir, 'keys/root-ca.pem');
     const key = createPrivateKey({ key: readFileSync(path), format: 'pem', passphrase: PASSPHRASE });
