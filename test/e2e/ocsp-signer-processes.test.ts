@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install, type Installation } from './support/server-process.js';
@@ -29,6 +29,7 @@ const store = await openStore({ dataDir });
 const keys = createKeyProvider({ dataDir, passphrase: passphraseFromOptions({ env: process.env, prompt: false }), random: systemRandom });
 const racing = {
   open: (uri) => keys.open(uri),
+  destroy: (uri) => keys.destroy(uri),
   async generate(request) {
     writeFileSync(join(barrier, me), '');
     const deadline = Date.now() + 20000;
@@ -97,9 +98,21 @@ describe('OCSP signers made by several processes at once (SQLite)', () => {
     expect(losers.map((r) => [r.status, r.revocation_reason])).toEqual(
       Array.from({ length: PROCESSES - 1 }, () => ['revoked', 'superseded']),
     );
-    const audit = snapshot['audit_log'] as { action: string; target: string }[];
+    const audit = snapshot['audit_log'] as { action: string; target: string; details: string }[];
     const revoked = audit.filter((e) => e.action === 'cert.revoke').map((e) => e.target);
     for (const loser of losers) expect(revoked).toContain(`${inst.line1Id}:${loser.serial_hex}`);
+
+    // The losers' key files are gone (each destruction audited); the winner's is on record and on disk.
+    const destroyed = audit
+      .filter((e) => e.action === 'key.destroy')
+      .map((e) => (JSON.parse(e.details) as { keyUri: string }).keyUri);
+    expect(destroyed).toHaveLength(PROCESSES - 1);
+    const keyFiles = readdirSync(join(inst.dataDir, 'keys'));
+    for (const keyUri of destroyed) expect(keyFiles).not.toContain(keyUri.replace(/^file:keys\//, ''));
+    const winner = (snapshot['cas'] as { id: string; ocsp_signer_key_uri: string }[]).find(
+      (c) => c.id === inst.line1Id,
+    )!;
+    expect(keyFiles).toContain(winner.ocsp_signer_key_uri.replace(/^file:keys\//, ''));
 
     // And the log still verifies: the racers' entries chain in commit order.
     expect(inst.keyline<{ ok: boolean }>('audit', 'verify')).toMatchObject({ ok: true });
