@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openTrayChip } from '@keyline/se';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * `keyline factory run` and `keyline factory definition` through the real binary (`npm run build`
  * first): a 1,000-chip batch on the emulator with the default (durable) persistence, its JSON
  * progress and report lines, the manifest `keyline manifest verify` accepts and refuses once
- * tampered, a resumed run that skips every chip, and the exit codes.
+ * tampered, a resumed run that skips every chip, the exit codes, and `--retry-quarantined` on a
+ * small tray whose chip was quarantined by a transient fault.
  */
 
 const bin = resolve(import.meta.dirname, '../../packages/keyline/bin/keyline.js');
@@ -64,6 +66,8 @@ interface ReportLine {
   chipsPerSecond: number;
   manifestPath: string;
   quarantine: unknown[];
+  retried: number;
+  notRetried: unknown[];
 }
 
 describe('keyline factory, through the real binary', () => {
@@ -228,4 +232,42 @@ describe('keyline factory, through the real binary', () => {
     expect(empty.status).toBe(1);
     expect(empty.stdout).toContain('ERR_FACTORY_NO_CHIPS');
   });
+
+  it(
+    '--retry-quarantined takes a chip quarantined by a transient fault through the line again',
+    { timeout: 300_000 },
+    async () => {
+      const small = join(dir, 'tray-retry');
+      await ok(keyline('se', 'tray', 'create', '--count', '3', small), 'tray');
+      const chips = JSON.parse(await ok(keyline('se', 'tray', 'list', '--json', small), 'tray list')) as {
+        serialHex: string;
+      }[];
+      const victim = chips.map((c) => c.serialHex).sort()[0]!;
+      // One failed write: a transport fault that does not come back.
+      await (await openTrayChip(small, victim)).injectFault({ operation: 'write', effect: 'fail', count: 1 });
+      const retryManifest = join(dir, 'retry.jsonl');
+      const args = ['factory', 'run', '--ca', issuingId, '--product-id', 'c0ffee', '--count', '3'];
+      const run = (...extra: string[]) =>
+        keyline(...args, '--se', `emulator:${small}`, '--batch', 'cli-retry', '--manifest', retryManifest, ...extra);
+      const reportOf = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as ReportLine;
+
+      const first = reportOf(await ok(run('--json'), 'first run'));
+      expect(first).toMatchObject({ done: 2, quarantined: 1, revoked: 1, retried: 0, notRetried: [] });
+      // Without the flag the chip stays quarantined.
+      expect(reportOf(await ok(run('--json'), 'plain re-run'))).toMatchObject({
+        skipped: 2,
+        quarantined: 1,
+        retried: 0,
+      });
+      const retried = reportOf(await ok(run('--json', '--retry-quarantined'), 'retry'));
+      expect(retried).toMatchObject({ done: 1, skipped: 2, quarantined: 0, retried: 1, notRetried: [], revoked: 1 });
+      const verified = await keyline('manifest', 'verify', '--trust', rootPem, retryManifest);
+      expect(verified.status).toBe(0);
+      expect(verified.stdout).toContain('3 devices');
+      expect(readFileSync(retryManifest, 'utf8')).toContain(`"chipSerial":"${victim}"`);
+      // The text report counts retries; a bad serial for --retry-chip is bad usage.
+      expect(await ok(run('--retry-chip', victim), 'text')).toMatch(/retried:\s+0\b/);
+      expect((await run('--retry-chip', 'not-hex')).status).toBe(2);
+    },
+  );
 });

@@ -7,9 +7,11 @@ import type { FactoryChipState, FactoryChipUpdate } from '../ca/store-port.js';
  * which the next run finds what the chip and the CA hold:
  *
  *   claimed ──► key-made ──► issuing ──► issued ──► (locked) ──► done
- *      │           │  ▲         │          │           │          │
- *      │           └──┘◄────────┴──────────┘           │          │   a key made again (new attempt)
- *      └───────────┴────────────┴──────────┴───────────┴──────────┴──► quarantined
+ *      │           │  ▲         │          │           │  ▲       │
+ *      │           └──┘◄────────┴──────────┘           │  │       │   a key made again (new attempt)
+ *      └───────────┴────────────┴──────────┴───────────┴──┼───────┴──► quarantined
+ *                  ▲                                      │                │
+ *                  └──────────── retry only ──────────────┴────────────────┘
  *
  * - `claimed`: the chip belongs to the batch; nothing was done to it yet (or a key was made that the
  *   journal never heard of: it is simply made again, no certificate names it).
@@ -22,7 +24,11 @@ import type { FactoryChipState, FactoryChipUpdate } from '../ca/store-port.js';
  *   line stops between the lock and `done`; a resumed chip found locked is checked again).
  * - `done`: the chip answered the challenge with its new key and the chain rebuilt from its
  *   storage is byte-identical to the CA's record. Only done chips are in the manifest.
- * - `quarantined`: the chip failed; any certificate issued for it is revoked. Final.
+ * - `quarantined`: the chip failed; any certificate issued for it is revoked. Final, except for a
+ *   retry the operator asks for (`retryQuarantined`, factory/retry.ts): a chip found unlocked goes
+ *   back to `key-made` with a new key (a new attempt; its earlier certificate revoked first), a
+ *   locked one whose certificate is still valid to `locked`, to be checked again. Those two moves
+ *   are in RETRY_TRANSITIONS, which only `transition(…, { retry: true })` may use.
  *
  * Making a key again (a new attempt) is allowed only before the lock; if the previous attempt had a
  * valid certificate it is revoked first (reason superseded), so a chip never ends with two.
@@ -37,9 +43,21 @@ const TRANSITIONS: Readonly<Record<FactoryChipState, readonly FactoryChipState[]
   quarantined: [],
 };
 
-/** Whether the journal allows `from` → `to`. */
-export function canTransition(from: FactoryChipState, to: FactoryChipState): boolean {
-  return TRANSITIONS[from].includes(to);
+/**
+ * The ways out of quarantine, for a retry only: `key-made` (the chip was found unlocked and was
+ * given a new key) and `locked` (the chip is locked with a valid certificate and is checked again).
+ */
+const RETRY_TRANSITIONS: Readonly<Partial<Record<FactoryChipState, readonly FactoryChipState[]>>> = {
+  quarantined: ['key-made', 'locked'],
+};
+
+/** Whether the journal allows `from` → `to` (with `retry`, also a retry's way out of quarantine). */
+export function canTransition(
+  from: FactoryChipState,
+  to: FactoryChipState,
+  options: { readonly retry?: boolean } = {},
+): boolean {
+  return TRANSITIONS[from].includes(to) || (options.retry === true && (RETRY_TRANSITIONS[from]?.includes(to) ?? false));
 }
 
 /** An update of one entry, checked against the state machine (ERR_FACTORY_JOURNAL_STATE). */
@@ -48,8 +66,9 @@ export function transition(
   from: FactoryChipState,
   to: FactoryChipState,
   fields: Omit<FactoryChipUpdate, 'chipSerial' | 'from' | 'state'> = {},
+  options: { readonly retry?: boolean } = {},
 ): FactoryChipUpdate {
-  if (!canTransition(from, to)) {
+  if (!canTransition(from, to, options)) {
     fail('ERR_FACTORY_JOURNAL_STATE', `chip ${chipSerial}: ${from} → ${to} is not a journal transition`, {
       chipSerial,
       from,
@@ -59,7 +78,7 @@ export function transition(
   return { chipSerial, from, state: to, ...fields };
 }
 
-/** Whether a chip in `state` still has work to do. */
+/** Whether a chip in `state` has no work left in a run that retries nothing. */
 export function isFinal(state: FactoryChipState): boolean {
   return state === 'done' || state === 'quarantined';
 }

@@ -18,7 +18,7 @@ export function jwkOfPoint(point: Uint8Array): PublicJwk {
 }
 
 /** Fsyncs a directory, so a rename in it survives a power loss. */
-async function syncDirectory(path: string): Promise<void> {
+export async function syncDirectory(path: string): Promise<void> {
   const directory = await open(path, 'r');
   try {
     await directory.sync();

@@ -31,6 +31,15 @@ export interface FactoryRunOptions {
    * Ignored for PKCS#11 tokens. A `stationPool` in the deps takes precedence.
    */
   threads?: number;
+  /**
+   * Retries every quarantined chip of the batch that can be retried (factory/retry.ts): one found
+   * unlocked gets a new key (its earlier certificate revoked) and goes through the line again; one
+   * found locked is checked again if its certificate is still valid, and refused otherwise
+   * (`notRetried` in the report says why). Default false: quarantined chips are skipped.
+   */
+  retryQuarantined?: boolean;
+  /** Retries these quarantined chips of the batch (lower- or upper-case hex serials), as above. */
+  retryChips?: readonly string[];
   /** Called after every chunk of chips. */
   onProgress?: (p: FactoryProgress) => void;
 }
@@ -49,6 +58,14 @@ export interface QuarantinedChip {
   chipSerial: string;
   reason: string;
   code: string;
+}
+
+/** A quarantined chip a retry was asked for and could not be given, and why (it stays quarantined). */
+export interface RetryRefusal {
+  chipSerial: string;
+  /** ERR_FACTORY_RETRY_REVOKED, ERR_FACTORY_RETRY_LOCKED, or what the chip failed with (ERR_SE_*, …). */
+  code: string;
+  reason: string;
 }
 
 /** What a run did. */
@@ -70,6 +87,14 @@ export interface FactoryReport {
   chipsPerSecond: number;
   manifestPath: string;
   quarantine: QuarantinedChip[];
+  /**
+   * Quarantined chips this run took out of quarantine for another attempt (asked with
+   * `retryQuarantined` or `retryChips`); those that passed are counted in `done` too, the others
+   * are quarantined again (in `quarantine`).
+   */
+  retried: number;
+  /** Quarantined chips a retry was asked for that stay quarantined, with the reason. */
+  notRetried: RetryRefusal[];
 }
 
 /** Most chips in one batch. */
@@ -94,6 +119,32 @@ export interface CheckedOptions {
   readonly timing: boolean;
   readonly persistence: 'file' | 'memory' | 'deferred';
   readonly threads: number;
+  /** Which quarantined chips to retry: none, all, or those serials (lower-case hex). */
+  readonly retry: 'none' | 'all' | ReadonlySet<string>;
+}
+
+const CHIP_SERIAL = /^(?:[0-9A-Fa-f]{2}){1,32}$/;
+
+function checkRetry(options: FactoryRunOptions): CheckedOptions['retry'] {
+  if (options.retryQuarantined !== undefined && typeof options.retryQuarantined !== 'boolean') {
+    fail('ERR_FACTORY_BAD_INPUT', 'retryQuarantined must be true or false');
+  }
+  if (options.retryQuarantined === true) return 'all';
+  if (options.retryChips === undefined) return 'none';
+  if (!Array.isArray(options.retryChips) || options.retryChips.length > MAX_BATCH_COUNT) {
+    fail('ERR_FACTORY_BAD_INPUT', 'retryChips must be a list of chip serials');
+  }
+  const serials = new Set<string>();
+  for (const serial of options.retryChips as unknown[]) {
+    if (typeof serial !== 'string' || !CHIP_SERIAL.test(serial)) {
+      fail(
+        'ERR_FACTORY_BAD_INPUT',
+        `a chip serial to retry is 1-32 bytes in hex, not "${String(serial).slice(0, 70)}"`,
+      );
+    }
+    serials.add(serial.toLowerCase());
+  }
+  return serials.size === 0 ? 'none' : serials;
 }
 
 export function checkOptions(options: FactoryRunOptions): CheckedOptions {
@@ -140,5 +191,6 @@ export function checkOptions(options: FactoryRunOptions): CheckedOptions {
     timing: options.timing === true,
     persistence,
     threads,
+    retry: checkRetry(options),
   };
 }

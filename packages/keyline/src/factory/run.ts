@@ -11,6 +11,8 @@ import {
   type Signer,
 } from '@keyline/core';
 import type { SecureElement } from '@keyline/se';
+import { appendAudit } from '../audit/index.js';
+import type { AuditAppender } from '../ca/audit-port.js';
 import type { CertificateAuthority } from '../ca/authority.js';
 import { CLI_ACTOR, type Actor, type KeyProvider } from '../ca/service-port.js';
 import type { FactoryBatchRecord, FactoryChipRecord, FactoryChipUpdate, Store } from '../ca/store-port.js';
@@ -27,7 +29,9 @@ import {
   type FactoryReport,
   type FactoryRunOptions,
   type QuarantinedChip,
+  type RetryRefusal,
 } from './options.js';
+import { checkLockedRetry, retryAuditDetails, wantsRetry, withdrawManifest } from './retry.js';
 import {
   ChipFailure,
   checkChip,
@@ -63,6 +67,12 @@ export interface FactoryDeps {
   readonly random: RandomSource;
   /** Who runs the line (the audit log records it); default the CLI. */
   readonly actor?: Actor;
+  /**
+   * How the line appends its own audit entries (a chip taken out of quarantine, `factory.chip.retry`),
+   * in the transaction of the journal change they record: the CA's appender (the CLI's writes the
+   * audit key's checkpoints). Default: audit/'s `appendAudit`, without checkpoints.
+   */
+  readonly audit?: AuditAppender;
   /** The data directory: the default manifest goes to `<dataDir>/manifests/<batch>.jsonl`. */
   readonly dataDir?: string;
   /** The CA's public URL, when it issues with CRL and OCSP pointers (as AuthorityOptions.publicUrl). */
@@ -130,13 +140,21 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** What a chip's phase-A step decided. */
+/**
+ * What a chip's phase-A step decided. `retried` (the quarantined entry it left) marks a chip a retry
+ * takes out of quarantine: its journal update goes with a `factory.chip.retry` audit entry.
+ */
 type Prepared =
-  | { readonly kind: 'issue'; readonly chip: FactoryChipRecord; readonly update?: FactoryChipUpdate }
-  | { readonly kind: 'finish'; readonly chip: FactoryChipRecord; readonly update?: FactoryChipUpdate }
+  | {
+      readonly kind: 'issue' | 'finish';
+      readonly chip: FactoryChipRecord;
+      readonly update?: FactoryChipUpdate;
+      readonly retried?: FactoryChipRecord;
+    }
   | { readonly kind: 'skipped' }
   | { readonly kind: 'final' }
-  | { readonly kind: 'quarantine'; readonly chip: FactoryChipRecord; readonly code: string; readonly reason: string };
+  | { readonly kind: 'quarantine'; readonly chip: FactoryChipRecord; readonly code: string; readonly reason: string }
+  | { readonly kind: 'not-retried'; readonly refusal: RetryRefusal };
 
 /**
  * One run of one batch: the chips in chunks, each chunk in three phases. A: every chip (K stations
@@ -148,6 +166,11 @@ type Prepared =
 class Line {
   done = 0;
   skipped = 0;
+  /** Chips this run took out of quarantine. */
+  retried = 0;
+  /** Quarantined chips a retry was asked for that stay quarantined. */
+  readonly notRetried: RetryRefusal[] = [];
+  private manifestWithdrawn = false;
   private readonly revoked = new Set<string>();
   private readonly actor: Actor;
 
@@ -231,23 +254,85 @@ class Line {
     return record.der;
   }
 
-  /** A new attempt: a new key in the chip (only before the lock), the journal told after. */
-  private async newAttempt(element: SecureElement, chip: FactoryChipRecord): Promise<Prepared> {
+  /**
+   * A new attempt: a new key in the chip (only before the lock), the journal told after. A retried
+   * chip leaves quarantine this way, its quarantine reason cleared (the audit entry keeps it).
+   */
+  private async newAttempt(element: SecureElement, chip: FactoryChipRecord, retry = false): Promise<Prepared> {
     const publicKey = await makeIdentityKey(element);
     this.crash('after-key', chip.chipSerial);
     const attempt = chip.attempt + 1;
-    const update = transition(chip.chipSerial, chip.state, 'key-made', {
-      attempt,
-      publicKey,
-      requestId: requestIdFor(this.batch.id, chip.chipSerial, attempt),
-      certSerial: null,
-    });
-    return { kind: 'issue', chip: { ...chip, ...update }, update };
+    const update = transition(
+      chip.chipSerial,
+      chip.state,
+      'key-made',
+      {
+        attempt,
+        publicKey,
+        requestId: requestIdFor(this.batch.id, chip.chipSerial, attempt),
+        certSerial: null,
+        ...(retry && { reason: null, code: null }),
+      },
+      { retry },
+    );
+    return { kind: 'issue', chip: { ...chip, ...update }, update, ...(retry && { retried: chip }) };
+  }
+
+  /**
+   * Phase A for a quarantined chip this run was asked to retry: what the chip is now decides
+   * (factory/retry.ts). Unlocked: its earlier certificates are revoked if any is still valid, then
+   * a new attempt, as a resumed chip whose key was made again. Locked: checked again in phase C if
+   * its certificate is still valid (as a resumed locked chip), refused otherwise. A chip that fails
+   * here stays quarantined as it was and is listed with what it failed with.
+   */
+  private async prepareRetry(chip: FactoryChipRecord): Promise<Prepared> {
+    try {
+      return await this.withElement(chip.chipSerial, async (element) => {
+        if ((await element.info()).dataLocked) {
+          const record =
+            chip.certSerial === null
+              ? undefined
+              : await this.deps.store.certificates.getBySerial(this.chain.ca.id, chip.certSerial);
+          checkLockedRetry(chip, record, chip.certSerial !== null && this.revoked.has(chip.certSerial));
+          const update = transition(
+            chip.chipSerial,
+            'quarantined',
+            'locked',
+            { reason: null, code: null },
+            { retry: true },
+          );
+          return { kind: 'finish', chip: { ...chip, ...update }, update, retried: chip };
+        }
+        const earlier = new Set<string>();
+        if (chip.certSerial !== null) earlier.add(chip.certSerial);
+        const ofRequest = await this.certificateOfRequest(chip);
+        if (ofRequest !== undefined) earlier.add(ofRequest.serialHex);
+        const stillValid: string[] = [];
+        for (const serial of earlier) {
+          const record = await this.deps.store.certificates.getBySerial(this.chain.ca.id, serial);
+          if (record?.status === 'valid' && !this.revoked.has(serial)) stillValid.push(serial);
+        }
+        await this.revoke(
+          stillValid.map((certSerial) => ({
+            chipSerial: chip.chipSerial,
+            certSerial,
+            reason: 'superseded' as const,
+            why: 'a quarantined chip is retried with a new key',
+          })),
+        );
+        return this.newAttempt(element, chip, true);
+      });
+    } catch (error) {
+      const { code, reason } = describeFailure(error);
+      return { kind: 'not-retried', refusal: { chipSerial: chip.chipSerial, code, reason } };
+    }
   }
 
   /** Phase A for one chip: where its journal entry and the chip say it stands. */
   private async prepare(chip: FactoryChipRecord): Promise<Prepared> {
-    if (chip.state === 'quarantined') return { kind: 'final' };
+    if (chip.state === 'quarantined') {
+      return wantsRetry(this.options.retry, chip) ? this.prepareRetry(chip) : { kind: 'final' };
+    }
     try {
       return await this.withElement(chip.chipSerial, async (element) => {
         switch (chip.state) {
@@ -407,9 +492,42 @@ class Line {
     return this.keysJournalledAndIssued(chips.map((c) => byChip.get(c.chipSerial)!));
   }
 
+  /**
+   * Phase A's journal updates in one call; with chips leaving quarantine, in one transaction with
+   * their audit entries, after the batch's manifest is withdrawn (factory/retry.ts).
+   */
+  private async journalPhaseA(prepared: readonly Prepared[]): Promise<void> {
+    const moved = prepared.flatMap((p) => (p.kind === 'issue' || p.kind === 'finish' ? [p] : []));
+    const retries = moved.filter((p) => p.retried !== undefined);
+    if (retries.length === 0) return this.apply(moved.map((p) => p.update));
+    if (!this.manifestWithdrawn) {
+      await withdrawManifest(this.batch.manifestPath);
+      this.manifestWithdrawn = true;
+    }
+    const updates = moved.flatMap((p) => (p.update !== undefined ? [p.update] : []));
+    const appendAudit = this.deps.audit ?? defaultAudit;
+    await this.deps.store.transaction(async (tx) => {
+      await tx.factory.updateChips(this.batch.id, updates, this.now());
+      for (const p of retries) {
+        await appendAudit(
+          tx,
+          {
+            actor: this.actor.id,
+            action: 'factory.chip.retry',
+            target: `${this.batch.id}:${p.chip.chipSerial}`,
+            details: retryAuditDetails(this.batch.id, p.retried!, p.kind === 'issue' ? 'new-key' : 'recheck'),
+          },
+          this.deps.clock,
+        );
+      }
+    });
+    this.retried += retries.length;
+  }
+
   /** The journal told of phase A; phase B: one issueDevices call for the chunk. Phase C's work. */
   private async keysJournalledAndIssued(prepared: readonly Prepared[]): Promise<FinishWork[]> {
-    await this.apply(prepared.map((p) => (p.kind === 'issue' || p.kind === 'finish' ? p.update : undefined)));
+    await this.journalPhaseA(prepared);
+    this.notRetried.push(...prepared.flatMap((p) => (p.kind === 'not-retried' ? [p.refusal] : [])));
     for (const p of prepared)
       if (p.kind === 'issue' && p.update !== undefined) this.crash('after-key-journal', p.chip.chipSerial);
     this.skipped += prepared.filter((p) => p.kind === 'skipped').length;
@@ -541,6 +659,9 @@ class Line {
   }
 }
 
+/** The line's audit entries without a CA appender: the log's own append, without checkpoints. */
+const defaultAudit: AuditAppender = (store, entry, clock) => appendAudit(store, entry, clock);
+
 /** A chip for phase C: its certificate (issued in this run, with what the line knows of it) or resumed. */
 interface FinishWork {
   readonly chip: FactoryChipRecord;
@@ -656,6 +777,18 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
       const total = await claimChips(deps.store, batch, source, clock.now());
       deps.crashAt?.('after-claim', null);
       if (total === 0) fail('ERR_FACTORY_NO_CHIPS', `the element source ${source.description} has no unclaimed chip`);
+      if (typeof opts.retry !== 'string') {
+        // Chips named for a retry must be this batch's (a typo must not pass silently).
+        const ours = new Set(
+          (await deps.store.factory.findChips([...opts.retry]))
+            .filter((c) => c.batchId === batch.id)
+            .map((c) => c.chipSerial),
+        );
+        const missing = [...opts.retry].filter((serial) => !ours.has(serial));
+        if (missing.length > 0) {
+          fail('ERR_FACTORY_BAD_INPUT', `chip ${missing[0]} is not in batch ${batch.id}`, { missing: missing.length });
+        }
+      }
       const line = new Line(deps, chain, source, batch, opts, pool, timeoutMs);
       await line.finishRevocations();
       // A crash inside an issuance cycle leaves its records `signing`: recovery fails them (listed as
@@ -692,7 +825,7 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
           const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
           if (chips.length === 0) break;
           after = chips[chips.length - 1]!.position;
-          if (chips.every((c) => c.state === 'quarantined')) continue;
+          if (chips.every((c) => c.state === 'quarantined' && !wantsRetry(opts.retry, c))) continue;
           await line.chunk(chips);
           await progress();
         }
@@ -705,7 +838,7 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
             const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
             if (chips.length === 0) break;
             after = chips[chips.length - 1]!.position;
-            if (chips.every((c) => c.state === 'quarantined')) continue;
+            if (chips.every((c) => c.state === 'quarantined' && !wantsRetry(opts.retry, c))) continue;
             const finish = await line.keysOnThreads(pool, chips);
             await finishing;
             finishing = line.finishOnThreads(pool, finish);
@@ -768,6 +901,8 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
         chipsPerSecond: durationMs > 0 ? (line.done * 1000) / durationMs : 0,
         manifestPath,
         quarantine,
+        retried: line.retried,
+        notRetried: line.notRetried,
       };
     } finally {
       await deps.store.factory.claimBatch(batch.id, null, owner, clock.now()).catch(() => undefined);

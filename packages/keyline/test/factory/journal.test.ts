@@ -31,13 +31,37 @@ describe('the per-chip journal state machine', () => {
     );
   });
 
-  it('never makes a key again after the lock, and nothing leaves quarantine', () => {
+  it('never makes a key again after the lock, and nothing leaves quarantine but a retry', () => {
     expect(canTransition('locked', 'key-made')).toBe(false);
     expect(canTransition('done', 'key-made')).toBe(false);
     for (const to of STATES) expect(canTransition('quarantined', to)).toBe(false);
     expect(isFinal('done')).toBe(true);
     expect(isFinal('quarantined')).toBe(true);
     expect(isFinal('issued')).toBe(false);
+  });
+
+  it('a retry adds exactly two ways out of quarantine: a new key, or a locked chip checked again', () => {
+    const allowed = STATES.flatMap((from) =>
+      STATES.filter((to) => canTransition(from, to, { retry: true }) && !canTransition(from, to)).map(
+        (to) => `${from}>${to}`,
+      ),
+    );
+    expect(allowed.sort()).toEqual(['quarantined>key-made', 'quarantined>locked']);
+    // Never straight to done: a retried chip is checked first.
+    expect(canTransition('quarantined', 'done', { retry: true })).toBe(false);
+    expect(transition('aa', 'quarantined', 'locked', { code: null }, { retry: true })).toEqual({
+      chipSerial: 'aa',
+      from: 'quarantined',
+      state: 'locked',
+      code: null,
+    });
+    let error: unknown;
+    try {
+      transition('aa', 'quarantined', 'key-made');
+    } catch (e) {
+      error = e;
+    }
+    expect(isKeylineError(error, 'ERR_FACTORY_JOURNAL_STATE')).toBe(true);
   });
 
   it('builds checked updates and refuses the others with ERR_FACTORY_JOURNAL_STATE', () => {

@@ -44,6 +44,16 @@ export const FACTORY_ERRORS = {
     kind: 'invalid',
   },
   ERR_FACTORY_ISSUANCE_FAILED: { message: 'the CA did not issue the device certificate', kind: 'invalid' },
+  ERR_FACTORY_RETRY_REVOKED: {
+    message:
+      'the quarantined chip cannot be retried: its data zone is locked and its certificate was revoked (a locked chip takes no new key)',
+    kind: 'state',
+  },
+  ERR_FACTORY_RETRY_LOCKED: {
+    message:
+      'the quarantined chip cannot be retried: its data zone is locked without a valid certificate of this batch recorded for it',
+    kind: 'state',
+  },
   ERR_FACTORY_JOURNAL_STATE: {
     message: 'the journal entry is not in a state that allows this transition',
     kind: 'state',

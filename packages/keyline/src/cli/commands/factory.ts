@@ -22,6 +22,13 @@ interface RunFlags {
   readonly batch?: string;
   readonly manifest?: string;
   readonly publicUrl?: string;
+  readonly retryQuarantined?: boolean;
+  readonly retryChip?: string[];
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `--public-url` as the CA core takes it (http or https, no trailing slash), or ERR_CLI_BAD_OPTION. */
@@ -72,6 +79,7 @@ function reportLines(report: FactoryReport): [string, string | number][] {
     ['skipped', report.skipped],
     ['quarantined', report.quarantined],
     ['revoked', report.revoked],
+    ['retried', report.retried],
     ['duration', `${(report.durationMs / 1000).toFixed(1)} s`],
     ['rate', `${report.chipsPerSecond.toFixed(1)} chips/s`],
     ['manifest', report.done + report.skipped > 0 ? report.manifestPath : 'none (nothing provisioned)'],
@@ -107,6 +115,15 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
       '--public-url <url>',
       "the server's public base URL: device certificates point to <url>/crl/<ca-id>.crl and <url>/ocsp/<ca-id>",
     )
+    .option(
+      '--retry-quarantined',
+      "retry the batch's quarantined chips that can be: unlocked ones get a new key (the old certificate revoked), locked ones with a valid certificate are checked again",
+    )
+    .option(
+      '--retry-chip <serial>',
+      'retry this quarantined chip of the batch (hex serial; repeatable), as --retry-quarantined does',
+      collect,
+    )
     .action(async (flags: RunFlags, command: Command) => {
       const caRef = parseCaRef(flags.ca, '--ca');
       const publicUrl = parsePublicUrl(flags.publicUrl);
@@ -133,6 +150,8 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
               random: ctx.random,
               actor: ctx.actor,
               dataDir: ctx.location.dataDir,
+              // The line's own audit entries (a retried chip) with the audit key's checkpoints, as the CA's.
+              audit: cliAuditAppender(() => ctx.keys().open(AUDIT_KEY_URI)),
             },
             {
               caId: ca.id,
@@ -143,6 +162,8 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
               ...(threads !== undefined && { threads }),
               ...(flags.batch !== undefined && { batchId: flags.batch }),
               ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
+              ...(flags.retryQuarantined === true && { retryQuarantined: true }),
+              ...(flags.retryChip !== undefined && { retryChips: flags.retryChip }),
               onProgress: (p) => {
                 if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
                 bar?.update({ ...p, done: Math.min(p.total, p.done + p.skipped + p.quarantined) });
@@ -157,6 +178,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
         else {
           ctx.out.fields(reportLines(report));
           for (const q of report.quarantine) ctx.out.line(`quarantined ${q.chipSerial}: ${q.code}: ${q.reason}`);
+          for (const r of report.notRetried) ctx.out.line(`not retried ${r.chipSerial}: ${r.code}: ${r.reason}`);
         }
         setExitCode(report.done + report.skipped > 0 ? ExitCode.OK : ExitCode.NEGATIVE);
       });
