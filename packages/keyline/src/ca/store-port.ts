@@ -288,7 +288,8 @@ export interface FactoryJournalRepository {
   getBatch(id: string): Promise<FactoryBatchRecord | undefined>;
   /** Sets the owner if it is still `expected` (compare and set); whether it was set. */
   claimBatch(id: string, owner: string | null, expected: string | null, at: Date): Promise<boolean>;
-  completeBatch(id: string, manifestPath: string, at: Date): Promise<FactoryBatchRecord>;
+  /** Marks the batch complete with its manifest (null: none, every chip quarantined). */
+  completeBatch(id: string, manifestPath: string | null, at: Date): Promise<FactoryBatchRecord>;
   /** Adds chips to a batch in state `claimed` (ERR_STORE_CONFLICT if one is in a batch already). */
   addChips(
     batchId: string,

@@ -876,6 +876,11 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
           createdAt: clock.now(),
         });
         await deps.store.factory.completeBatch(batchId, manifestPath, clock.now());
+      } else if (batch.manifestPath !== null) {
+        // Every chip an earlier manifest of the batch listed has since been quarantined (its re-check
+        // failed) and its certificate revoked: that manifest is withdrawn rather than left listing them.
+        await withdrawManifest(batch.manifestPath);
+        await deps.store.factory.completeBatch(batchId, null, clock.now());
       }
       const quarantine: QuarantinedChip[] = [];
       for (let a = -1; ;) {

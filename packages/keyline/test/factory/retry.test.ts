@@ -95,6 +95,26 @@ describe('retrying quarantined chips', () => {
     expect(await fx.deviceCertificates()).toHaveLength(5);
   });
 
+  it('a batch whose every done chip fails its re-check withdraws its earlier manifest (it would list revoked certificates)', async () => {
+    fx = await factoryFixture(1);
+    const [only] = fx.serials;
+    const options: FactoryRunOptions = {
+      caId: fx.h.issuing.id,
+      productId: 'sensor-1',
+      count: 1,
+      se: fx.se,
+      batchId: 'w1',
+    };
+    const first = await runFactoryBatch(fx.deps, options);
+    expect(first).toMatchObject({ done: 1 });
+    expect(existsSync(first.manifestPath)).toBe(true);
+    await fx.fault(only!, { operation: 'sign', effect: 'fail', count: 1 });
+    const second = await runFactoryBatch(fx.deps, options);
+    expect(second).toMatchObject({ done: 0, skipped: 0, quarantined: 1, revoked: 1 });
+    expect(existsSync(first.manifestPath)).toBe(false);
+    expect(await fx.t.store.factory.getBatch('w1')).toMatchObject({ status: 'complete', manifestPath: null });
+  });
+
   it('a locked chip whose certificate was revoked is refused a retry with its reason and stays out of the manifest', async () => {
     fx = await factoryFixture(3);
     const victim = fx.serials[0]!;

@@ -137,7 +137,7 @@ export class FactoryJournalTable implements FactoryJournalRepository {
     });
   }
 
-  completeBatch(id: string, manifestPath: string, at: Date): Promise<FactoryBatchRecord> {
+  completeBatch(id: string, manifestPath: string | null, at: Date): Promise<FactoryBatchRecord> {
     return translated(async () => {
       const row = await this.#scope.first(
         this.#scope
