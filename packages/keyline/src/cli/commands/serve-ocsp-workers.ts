@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { CertificateAuthority } from '../../ca/authority.js';
 import { SYSTEM_ACTOR, type CertificateAuthorityService } from '../../ca/service-port.js';
 import type { Store } from '../../ca/store-port.js';
-import { createMetrics } from '../../server/index.js';
+import { createMetrics, type ServerMetrics } from '../../server/index.js';
+import { answerMetricRequests, createWorkerMetrics } from '../../server/observability/worker-metrics.js';
 import { createOcspListener } from '../../server/ocsp/listener.js';
 
 /**
@@ -16,8 +17,12 @@ import { createOcspListener } from '../../server/ocsp/listener.js';
  * does those). Each worker's responder keeps its own cache of pre-signed responses and follows
  * revocations made elsewhere through the store (as it follows `keyline revoke` of the CLI).
  *
- * Metrics: each worker counts into a registry of its own, which /metrics of the primary does not
- * show; the workers' answers are not in keyline_http_requests_total.
+ * Metrics: each worker counts into a registry of its own (the server metrics only, no process
+ * metrics) and answers the primary's requests for it over the cluster IPC channel
+ * (server/observability/worker-metrics.ts). The primary's /metrics adds the workers' counters and
+ * histograms into its own (keyline_http_requests_total, keyline_ocsp_responses_total, ...); a
+ * worker that does not answer within a second counts with its last answer, and a worker that died
+ * keeps counting with its last answer, so the sums never go down.
  */
 export const OCSP_WORKER_ENV = 'KEYLINE_OCSP_WORKER';
 
@@ -78,17 +83,27 @@ export async function prepareOcspSigners(
 /**
  * Starts `count` workers listening on `port` (0: one free port, the same for all) and resolves
  * once all listen. A worker that dies later is replaced (and logged); one that cannot start fails
- * the whole start (ERR_SERVER_LISTEN).
+ * the whole start (ERR_SERVER_LISTEN). With `metrics` (the primary's), its /metrics adds the
+ * workers' metrics in.
  */
 export async function startOcspWorkers(
   count: number,
   host: string,
   port: number,
   logger: Logger,
+  metrics?: ServerMetrics,
 ): Promise<OcspWorkers> {
   let stopping = false;
   const workers = new Set<Worker>();
   let boundPort = port;
+  const workerMetrics = createWorkerMetrics({
+    onSilent: (peer) =>
+      logger.warn(
+        { pid: (peer as Worker).process.pid },
+        'OCSP worker did not answer the metrics request in time: /metrics shows its last answer',
+      ),
+  });
+  metrics?.addSource(() => workerMetrics.collect());
 
   const fork = (): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -98,6 +113,8 @@ export async function startOcspWorkers(
       worker.on('message', (message: unknown) => {
         if (!isListening(message)) return;
         listening = true;
+        // It answers metrics requests from before it listens (runOcspWorker).
+        workerMetrics.track(worker);
         resolve(message.port);
       });
       worker.on('exit', (code, signal) => {
@@ -163,10 +180,13 @@ export async function runOcspWorker(
   options: { readonly host: string; readonly port: number; readonly maxBodyBytes: number },
   logger: Logger,
 ): Promise<void> {
+  // No process metrics: the primary's are the ones /metrics shows (it leaves the workers' out).
+  const metrics = createMetrics();
+  const stopAnswering = answerMetricRequests(metrics.registry);
   const listener = createOcspListener({
     ca,
     clock,
-    metrics: createMetrics(),
+    metrics,
     logger,
     maxBodyBytes: options.maxBodyBytes,
   });
@@ -179,4 +199,5 @@ export async function runOcspWorker(
   process.send?.({ type: 'keyline-ocsp-listening', port } satisfies ListeningMessage);
   await stopped;
   await listener.close();
+  stopAnswering();
 }

@@ -186,7 +186,7 @@ async function serve(
       const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(flags.host)}:${boundPort}`;
       let ocspUrl: string | undefined;
       if (parsed.ocspPort !== undefined && parsed.ocspWorkers > 0) {
-        ocspWorkers = await startOcspWorkers(parsed.ocspWorkers, flags.host, parsed.ocspPort, logger);
+        ocspWorkers = await startOcspWorkers(parsed.ocspWorkers, flags.host, parsed.ocspPort, logger, metrics);
         ocspUrl = `http://${urlHost(flags.host)}:${ocspWorkers.port}`;
       } else if (parsed.ocspPort !== undefined) {
         // OCSP is served over plain HTTP (RFC 6960 A.1, RFC 5019): responses are signed.

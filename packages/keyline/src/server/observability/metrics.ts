@@ -1,4 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { addInto, familiesOf, renderFamilies, type MetricFamily } from './metric-families.js';
+
+/** Snapshots of other processes' metrics (the OCSP workers': worker-metrics.ts). */
+export type MetricsSource = () => Promise<readonly (readonly MetricFamily[])[]>;
 
 /**
  * The server's Prometheus metrics, in a registry of its own (not prom-client's global one), so
@@ -15,13 +19,36 @@ export interface ServerMetrics {
   /** OCSP answers by responseStatus and, for successful ones, the first certStatus. */
   readonly ocspResponses: Counter<'status' | 'cert_status'>;
   readonly crlsGenerated: Counter<'ca'>;
+  /**
+   * Adds the metrics of other processes running the same server metrics (`keyline serve
+   * --ocsp-workers`): /metrics then shows, for each counter and histogram above, this process's
+   * samples plus theirs. Their other families (a worker's process metrics) are left out.
+   */
+  addSource(source: MetricsSource): void;
+  /**
+   * The text /metrics answers: `registry.metrics()` when no source was added; otherwise the same
+   * families, the counters and histograms above with the sources' samples added in.
+   */
+  exposition(): Promise<string>;
 }
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): ServerMetrics {
   const registry = new Registry();
   if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'keyline_' });
+  const defaults = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
+  const sources: MetricsSource[] = [];
+  // The server's own families (every one below): the only ones another process's samples are added to.
+  const isServerMetric = (name: string): boolean => !defaults.has(name);
   return {
     registry,
+    addSource: (source) => {
+      sources.push(source);
+    },
+    exposition: async () => {
+      if (sources.length === 0) return registry.metrics();
+      const [own, ...others] = await Promise.all([familiesOf(registry), ...sources.map((source) => source())]);
+      return renderFamilies(addInto(own!, others.flat(), isServerMetric));
+    },
     requests: new Counter({
       name: 'keyline_http_requests_total',
       help: 'HTTP requests answered, by method, route and status code',

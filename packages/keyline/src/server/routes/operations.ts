@@ -48,6 +48,6 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: ServerContext
         },
       } satisfies RouteConfig,
     },
-    async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+    async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.exposition()),
   );
 }
