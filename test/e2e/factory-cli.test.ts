@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openTrayChip } from '@keyline/se';
@@ -10,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
  * first): a 1,000-chip batch on the emulator with the default (durable) persistence, its JSON
  * progress and report lines, the manifest `keyline manifest verify` accepts and refuses once
  * tampered, a resumed run that skips every chip, the exit codes, and `--retry-quarantined` on a
- * small tray whose chip was quarantined by a transient fault.
+ * small tray whose chip was quarantined by a transient fault, and `--job`: a batch job file whose
+ * relative paths are taken from its folder, flags overriding it, and the report naming it.
  */
 
 const bin = resolve(import.meta.dirname, '../../packages/keyline/bin/keyline.js');
@@ -68,6 +70,7 @@ interface ReportLine {
   quarantine: unknown[];
   retried: number;
   notRetried: unknown[];
+  job?: { path: string; sha256: string };
 }
 
 describe('keyline factory, through the real binary', () => {
@@ -268,6 +271,75 @@ describe('keyline factory, through the real binary', () => {
       // The text report counts retries; a bad serial for --retry-chip is bad usage.
       expect(await ok(run('--retry-chip', victim), 'text')).toMatch(/retried:\s+0\b/);
       expect((await run('--retry-chip', 'not-hex')).status).toBe(2);
+    },
+  );
+
+  it(
+    '--job runs a batch from a job file: its relative paths from its folder, flags over it, the report names it',
+    { timeout: 300_000 },
+    async () => {
+      const jobs = join(dir, 'jobs');
+      mkdirSync(jobs);
+      await ok(keyline('se', 'tray', 'create', '--count', '3', join(jobs, 'tray-job')), 'tray');
+      const jobPath = join(jobs, 'shift.json');
+      const text = `${JSON.stringify(
+        {
+          version: 1,
+          ca: issuingId,
+          productId: 'c0ffee',
+          count: 2,
+          se: 'emulator:tray-job',
+          stations: 2,
+          batch: 'cli-job',
+          manifest: 'shift.jsonl',
+        },
+        null,
+        2,
+      )}\n`;
+      writeFileSync(jobPath, text);
+      const reportOf = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as ReportLine;
+      // Run from another folder than the job's: its paths still mean the job's folder.
+      expect(process.cwd()).not.toBe(jobs);
+      const first = reportOf(await ok(keyline('factory', 'run', '--job', jobPath, '--json'), 'job run'));
+      expect(first).toMatchObject({ batchId: 'cli-job', total: 2, done: 2, quarantined: 0 });
+      expect(first.manifestPath).toBe(join(jobs, 'shift.jsonl'));
+      expect(first.job).toEqual({ path: jobPath, sha256: createHash('sha256').update(text).digest('hex') });
+      const verified = await keyline('manifest', 'verify', '--trust', rootPem, join(jobs, 'shift.jsonl'));
+      expect(verified.status).toBe(0);
+      expect(verified.stdout).toContain('2 devices');
+
+      // Flags override the file: another batch (the tray's last chip) and a manifest given here.
+      const overridden = join(dir, 'job-override.jsonl');
+      const second = reportOf(
+        await ok(
+          keyline(
+            'factory',
+            'run',
+            '--job',
+            jobPath,
+            '--batch',
+            'cli-job-2',
+            '--count',
+            '1',
+            '--manifest',
+            overridden,
+            '--json',
+          ),
+          'job run with flags',
+        ),
+      );
+      expect(second).toMatchObject({ batchId: 'cli-job-2', total: 1, done: 1 });
+      expect(second.manifestPath).toBe(overridden);
+      // The text report names the job too.
+      expect(await ok(keyline('factory', 'run', '--job', jobPath), 'job text')).toMatch(
+        /job:\s+\S+shift\.json \(sha256 [0-9a-f]{64}\)/,
+      );
+
+      // A bad job file is bad usage (2), named in the JSON error.
+      writeFileSync(join(jobs, 'bad.json'), JSON.stringify({ version: 1, count: 0 }));
+      const bad = await keyline('factory', 'run', '--job', join(jobs, 'bad.json'), '--json');
+      expect(bad.status).toBe(2);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'ERR_CLI_BAD_OPTION', detail: { key: 'count' } });
     },
   );
 });

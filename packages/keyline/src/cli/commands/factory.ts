@@ -5,40 +5,28 @@ import { MAX_THREADS, definitionForCa, runFactoryBatch, type FactoryReport } fro
 import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
 import { withContext, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import {
+  JOB_KEYS,
+  REQUIRED_SETTINGS,
+  completeSettings,
+  mergeSettings,
+  readFactoryJob,
+  settingsFromFlags,
+  type FactoryJob,
+  type FactoryRunFlags,
+  type RequiredSetting,
+} from '../factory-job.js';
+import { parsePublicUrl } from '../factory-options.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';
 import { findCa } from '../lookup.js';
-import { parseCaRef, parseInteger } from '../options.js';
+import { parseCaRef } from '../options.js';
 import { progressBar } from '../progress-bar.js';
 import type { CommandRegistrar } from './index.js';
-
-interface RunFlags {
-  readonly ca: string;
-  readonly productId: string;
-  readonly count: string;
-  readonly se: string;
-  readonly stations?: string;
-  readonly threads?: string;
-  readonly batch?: string;
-  readonly manifest?: string;
-  readonly publicUrl?: string;
-  readonly retryQuarantined?: boolean;
-  readonly retryChip?: string[];
-}
 
 /** Collects a repeatable option's values. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-/** `--public-url` as the CA core takes it (http or https, no trailing slash), or ERR_CLI_BAD_OPTION. */
-function parsePublicUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const url = value.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url) || url.length > 200) {
-    throw new KeylineError('ERR_CLI_BAD_OPTION', `--public-url must be an http(s) URL, not "${value.slice(0, 60)}"`);
-  }
-  return url;
 }
 
 /**
@@ -60,18 +48,9 @@ function authorityFor(ctx: CliContext, publicUrl: string | undefined): { ca: Cer
   return { ca, own: true };
 }
 
-function wholeNumber(value: string, flag: string, max: number): number {
-  if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > max) {
-    throw new KeylineError(
-      'ERR_CLI_BAD_OPTION',
-      `${flag} must be a whole number from 1 to ${max}, not "${value.slice(0, 20)}"`,
-    );
-  }
-  return Number(value);
-}
-
-function reportLines(report: FactoryReport): [string, string | number][] {
+function reportLines(report: FactoryReport, job: FactoryJob | undefined): [string, string | number][] {
   return [
+    ...(job === undefined ? [] : [['job', `${job.path} (sha256 ${job.sha256})`] as [string, string]]),
     ['batch', report.batchId],
     ['ca', report.caId],
     ['total', report.total],
@@ -100,10 +79,22 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
   factory
     .command('run')
     .description('provision a batch of chips: key in the chip, certificate issued and written, locked, checked')
-    .requiredOption('--ca <issuing-ca-id>', 'the issuing CA (id or label); its certificate goes into every chip')
-    .requiredOption('--product-id <hex>', 'the product id of the devices (KECP 6.4)')
-    .requiredOption('--count <n>', 'chips in the batch')
-    .requiredOption('--se <source>', 'emulator:<tray-dir> or pkcs11:<uri> (each matching token is one chip)')
+    // --ca, --product-id, --count and --se are required, from the command line or the job file:
+    // the action checks them (as commander's requiredOption would without --job).
+    .option(
+      '--job <file>',
+      'a batch job file (JSON, docs/factory.md): the settings below in camelCase with "version": 1; flags given here override its values; its relative paths are taken from its folder',
+    )
+    .option(
+      '--ca <issuing-ca-id>',
+      'the issuing CA (id or label); its certificate goes into every chip (required: here or in the --job file)',
+    )
+    .option('--product-id <hex>', 'the product id of the devices (KECP 6.4) (required: here or in the --job file)')
+    .option('--count <n>', 'chips in the batch (required: here or in the --job file)')
+    .option(
+      '--se <source>',
+      'emulator:<tray-dir> or pkcs11:<uri> (each matching token is one chip) (required: here or in the --job file)',
+    )
     .option('--stations <k>', 'chips worked on at once (default 4)')
     .option(
       '--threads <n>',
@@ -124,13 +115,42 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
       'retry this quarantined chip of the batch (hex serial; repeatable), as --retry-quarantined does',
       collect,
     )
-    .action(async (flags: RunFlags, command: Command) => {
-      const caRef = parseCaRef(flags.ca, '--ca');
-      const publicUrl = parsePublicUrl(flags.publicUrl);
-      const count = wholeNumber(flags.count, '--count', 10_000_000);
-      const stations = flags.stations === undefined ? undefined : wholeNumber(flags.stations, '--stations', 64);
-      const threads =
-        flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, 0, MAX_THREADS);
+    .action(async (flags: FactoryRunFlags, command: Command) => {
+      // Without a job file, a missing required flag is the usage error commander gave for it (before
+      // any value is checked, as then).
+      const requiredFlag = (missing: RequiredSetting): never => {
+        const spec = command.options.find((o) => o.long === JOB_KEYS[missing])?.flags ?? JOB_KEYS[missing];
+        return command.error(`error: required option '${spec}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
+      };
+      if (flags.job === undefined) {
+        const missing = REQUIRED_SETTINGS.find((key) => flags[key] === undefined);
+        if (missing !== undefined) requiredFlag(missing);
+      }
+      const job = flags.job === undefined ? undefined : readFactoryJob(flags.job);
+      const settings = mergeSettings(job?.settings, settingsFromFlags(flags));
+      const {
+        ca: caRef,
+        productId,
+        count,
+        se,
+        stations,
+        threads,
+        batch,
+        manifest,
+        publicUrl,
+        retryQuarantined,
+        retryChips,
+      } = completeSettings(settings, (missing) => {
+        const flag = JOB_KEYS[missing];
+        if (job === undefined) return requiredFlag(missing);
+        throw new KeylineError(
+          'ERR_CLI_BAD_OPTION',
+          `"${missing}" is missing: give ${flag} or set "${missing}" in job file ${flags.job}`,
+          { option: flag, key: missing },
+        );
+      });
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
         const json = ctx.out.json;
@@ -155,15 +175,15 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
             },
             {
               caId: ca.id,
-              productId: flags.productId,
+              productId,
               count,
-              se: flags.se,
+              se,
               ...(stations !== undefined && { stations }),
               ...(threads !== undefined && { threads }),
-              ...(flags.batch !== undefined && { batchId: flags.batch }),
-              ...(flags.manifest !== undefined && { manifestPath: flags.manifest }),
-              ...(flags.retryQuarantined === true && { retryQuarantined: true }),
-              ...(flags.retryChip !== undefined && { retryChips: flags.retryChip }),
+              ...(batch !== undefined && { batchId: batch }),
+              ...(manifest !== undefined && { manifestPath: manifest }),
+              ...(retryQuarantined === true && { retryQuarantined: true }),
+              ...(retryChips !== undefined && { retryChips }),
               onProgress: (p) => {
                 if (json) io.out(JSON.stringify({ type: 'progress', ...p }));
                 bar?.update({ ...p, done: Math.min(p.total, p.done + p.skipped + p.quarantined) });
@@ -174,9 +194,12 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
           if (authority.own) authority.ca.close();
         }
         bar?.end();
-        if (json) io.out(JSON.stringify({ type: 'report', ...report }));
-        else {
-          ctx.out.fields(reportLines(report));
+        // `job` names the job file that ran and the SHA-256 of its bytes, so the run traces to it.
+        if (json) {
+          const ran = job === undefined ? {} : { job: { path: job.path, sha256: job.sha256 } };
+          io.out(JSON.stringify({ type: 'report', ...report, ...ran }));
+        } else {
+          ctx.out.fields(reportLines(report, job));
           for (const q of report.quarantine) ctx.out.line(`quarantined ${q.chipSerial}: ${q.code}: ${q.reason}`);
           for (const r of report.notRetried) ctx.out.line(`not retried ${r.chipSerial}: ${r.code}: ${r.reason}`);
         }
@@ -193,7 +216,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
     .option('--public-url <url>', 'the --public-url the batch was run with (the CRL and OCSP locations)')
     .action(async (flags: { ca: string; productId?: string; out?: string; publicUrl?: string }, command: Command) => {
       const caRef = parseCaRef(flags.ca, '--ca');
-      const publicUrl = parsePublicUrl(flags.publicUrl);
+      const publicUrl = flags.publicUrl === undefined ? undefined : parsePublicUrl(flags.publicUrl);
       if (flags.out !== undefined) checkOutputPath(flags.out);
       await withContext(command, io, async (ctx) => {
         const ca = await findCa(ctx.store, caRef);
