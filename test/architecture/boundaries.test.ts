@@ -27,6 +27,15 @@ const coreLayerRules: Record<string, string[]> = {
   trust: ['issuance'],
 };
 
+/**
+ * Folders of the keyline package that only the listed folders may import: the CLI and the demo
+ * are the outermost layer (the binary's commands), which library folders never reach into.
+ */
+const keylineOuterFolders: Record<string, string[]> = {
+  cli: ['cli'],
+  demo: ['cli', 'demo'],
+};
+
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
@@ -60,6 +69,13 @@ export function boundaryViolations(): string[] {
             const toLayer = relative(srcDir, target).split('/')[0]!;
             if (coreLayerRules[fromLayer]?.includes(toLayer))
               violations.push(`${where}: core/${fromLayer} imports core/${toLayer}`);
+          }
+          if (pkg === 'keyline') {
+            const fromFolder = relative(srcDir, file).split('/')[0]!;
+            const toFolder = relative(srcDir, target).split('/')[0]!;
+            const importers = keylineOuterFolders[toFolder];
+            if (importers !== undefined && !importers.includes(fromFolder) && fromFolder !== 'index.ts')
+              violations.push(`${where}: keyline/${fromFolder} imports keyline/${toFolder}`);
           }
           continue;
         }

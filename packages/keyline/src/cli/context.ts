@@ -5,7 +5,7 @@ import { CLI_ACTOR, type Actor } from '../ca/service-port.js';
 import { createCertificateAuthority, type CertificateAuthority } from '../ca/index.js';
 import { createKeyProvider, passphraseFromOptions, type ClosableKeyProvider } from '../keys/index.js';
 import { initStore, openStore, resolveStoreLocation, type StoreLocation } from '../store/index.js';
-import { AUDIT_KEY_URI, cliAuditAppender } from './audit-key.js';
+import { AUDIT_KEY_URI, checkpointingAuditAppender } from '../audit/deployment-key.js';
 import type { CliIo } from './io.js';
 import { createOutput, type Output } from './output.js';
 
@@ -105,7 +105,7 @@ function buildContext(
           keys: provider,
           clock: runtime.clock,
           random: runtime.random,
-          audit: cliAuditAppender(() => provider.open(AUDIT_KEY_URI)),
+          audit: checkpointingAuditAppender(() => provider.open(AUDIT_KEY_URI)),
         });
       }
       return ca;

@@ -4,7 +4,7 @@ import { createCertificateAuthority, type CertificateAuthority } from '../ca/ind
 import type { CaRecord } from '../ca/records.js';
 import { CLI_ACTOR } from '../ca/service-port.js';
 import type { Store } from '../ca/store-port.js';
-import { AUDIT_KEY_URI, cliAuditAppender } from '../cli/audit-key.js';
+import { AUDIT_KEY_URI, checkpointingAuditAppender } from '../audit/deployment-key.js';
 import { createKeyProvider, passphraseFromOptions, type ClosableKeyProvider } from '../keys/index.js';
 import { initStore, resolveStoreLocation } from '../store/index.js';
 
@@ -50,7 +50,7 @@ export async function openDemoDeployment(
     keys,
     clock,
     random,
-    audit: cliAuditAppender(() => keys.open(AUDIT_KEY_URI)),
+    audit: checkpointingAuditAppender(() => keys.open(AUDIT_KEY_URI)),
     options,
   });
   return {

@@ -27,7 +27,7 @@ import {
   type RoundResult,
   type VerificationService,
 } from './device-rounds.js';
-import { progressBar, type ProgressSink } from '../cli/progress-bar.js';
+import { progressBar, type ProgressSink } from '../terminal/progress-bar.js';
 
 export interface DemoOptions {
   /** A fresh data directory: the SQLite database, keys, trays and manifests go there. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KeylineError, decodePem } from '@keyline/core';
 import { auditKeyId, verifyAudit, type AuditAnchor, type AuditVerification } from '../../audit/index.js';
-import { auditPublicKeyPath, readAuditPublicKey } from '../audit-key.js';
+import { auditPublicKeyPath, readAuditPublicKey } from '../../audit/deployment-key.js';
 import { withContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInputFile, type CliIo } from '../io.js';

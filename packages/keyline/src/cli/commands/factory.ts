@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { KeylineError, chainDefinitionToJson } from '@keyline/core';
 import { createCertificateAuthority, type CertificateAuthority } from '../../ca/index.js';
 import { MAX_THREADS, definitionForCa, runFactoryBatch, type FactoryReport } from '../../factory/index.js';
-import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
+import { AUDIT_KEY_URI, checkpointingAuditAppender } from '../../audit/deployment-key.js';
 import { withContext, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import {
@@ -21,7 +21,7 @@ import { checkOutputPath, writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';
 import { findCa } from '../lookup.js';
 import { parseCaRef } from '../options.js';
-import { progressBar } from '../progress-bar.js';
+import { progressBar } from '../../terminal/progress-bar.js';
 import type { CommandRegistrar } from './index.js';
 
 /** Collects a repeatable option's values. */
@@ -42,7 +42,7 @@ function authorityFor(ctx: CliContext, publicUrl: string | undefined): { ca: Cer
     keys,
     clock: ctx.clock,
     random: ctx.random,
-    audit: cliAuditAppender(() => keys.open(AUDIT_KEY_URI)),
+    audit: checkpointingAuditAppender(() => keys.open(AUDIT_KEY_URI)),
     options: { publicUrl },
   });
   return { ca, own: true };
@@ -171,7 +171,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
               actor: ctx.actor,
               dataDir: ctx.location.dataDir,
               // The line's own audit entries (a retried chip) with the audit key's checkpoints, as the CA's.
-              audit: cliAuditAppender(() => ctx.keys().open(AUDIT_KEY_URI)),
+              audit: checkpointingAuditAppender(() => ctx.keys().open(AUDIT_KEY_URI)),
             },
             {
               caId: ca.id,

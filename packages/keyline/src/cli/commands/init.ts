@@ -6,7 +6,7 @@ import type { ApiTokenRecord } from '../../ca/records.js';
 import type { Store } from '../../ca/store-port.js';
 import { fileKeyPath, parseKeyUri } from '../../keys/index.js';
 import { hashTokenSecret, newTokenSecret } from '../../server/auth/token-secret.js';
-import { AUDIT_KEY_URI, auditPublicKeyPath, auditPublicKeyPem } from '../audit-key.js';
+import { AUDIT_KEY_URI, auditPublicKeyPath, auditPublicKeyPem } from '../../audit/deployment-key.js';
 import { withNewStore, type CliContext } from '../context.js';
 import { writeOutputFile } from '../files.js';
 import type { CliIo } from '../io.js';

@@ -14,7 +14,7 @@ import {
   type OcspWorkers,
 } from './serve-ocsp-workers.js';
 import { recoverAbandoned } from './recover.js';
-import { AUDIT_KEY_URI, cliAuditAppender } from '../audit-key.js';
+import { AUDIT_KEY_URI, checkpointingAuditAppender } from '../../audit/deployment-key.js';
 import { withContext, type CliContext } from '../context.js';
 import type { CliIo } from '../io.js';
 import { parseChoice, parseInteger } from '../options.js';
@@ -260,7 +260,7 @@ function openAuthority(ctx: CliContext, flags: ServeFlags) {
     prompt: false,
   });
   const keys = createKeyProvider({ dataDir: ctx.location.dataDir, passphrase, random: ctx.random });
-  const audit = cliAuditAppender(() => keys.open(AUDIT_KEY_URI));
+  const audit = checkpointingAuditAppender(() => keys.open(AUDIT_KEY_URI));
   const ca = createCertificateAuthority({
     store: ctx.store,
     keys,

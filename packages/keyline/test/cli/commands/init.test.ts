@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodePem, parsePublicKeyInfo } from '@keyline/core';
 import { initStore, openStore } from '../../../src/store/index.js';
 import { verifyAudit } from '../../../src/audit/index.js';
-import { AUDIT_PUBLIC_KEY_FILE } from '../../../src/cli/audit-key.js';
+import { AUDIT_PUBLIC_KEY_FILE } from '../../../src/audit/deployment-key.js';
 import { json, keyline, workspace, type Workspace } from '../harness.js';
 
 interface InitJson {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePem, encodePem, fail, type Clock, type Signer } from '@keyline/core';
-import { appendAudit, isCheckpointDue, writeCheckpoint } from '../audit/index.js';
+import { appendAudit, isCheckpointDue } from './append.js';
+import { writeCheckpoint } from './checkpoint.js';
 import type { AuditAppender } from '../ca/audit-port.js';
 
 /**
@@ -42,12 +43,12 @@ export function readAuditPublicKey(dataDir: string): Uint8Array | undefined {
 }
 
 /**
- * The audit appender the CLI hands to the CA service: each entry goes through audit/'s
+ * The audit appender a deployment hands to the CA service (the CLI's, the demo's): each entry goes through audit/'s
  * `appendAudit` in the caller's transaction, and when a checkpoint is due (every 100 entries) a
  * checkpoint signed by the audit key follows in the same transaction. The audit key is opened
  * only then, so most commands never ask for it.
  */
-export function cliAuditAppender(auditSigner: () => Promise<Signer>): AuditAppender {
+export function checkpointingAuditAppender(auditSigner: () => Promise<Signer>): AuditAppender {
   return async (store, entry, clock: Clock) => {
     const appended = await appendAudit(store, entry, clock);
     if (isCheckpointDue(appended)) await writeCheckpoint(store, await auditSigner(), clock, { actor: entry.actor });
