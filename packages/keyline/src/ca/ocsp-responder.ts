@@ -34,6 +34,11 @@ interface CachedResponse {
   readonly refreshAt: number;
   /** The record's state when signed, to tell whether another process changed it. */
   readonly fingerprint: string;
+  /**
+   * What `cachedResponse` hands out, made once: the same object for as long as this response is
+   * served, so a caller may keep what it derives from it (the listener's HTTP bytes) by identity.
+   */
+  readonly answer: OcspCachedAnswer;
   /** The store change marker the entry was last checked against. */
   checkedMarker: number;
 }
@@ -156,7 +161,7 @@ export class OcspResponder {
     if (now - this.checkedAt >= this.ctx.options.ocspRecheckMs) return undefined;
     const hit = state.cache.get(latin1(certIdDer));
     if (hit === undefined || now >= hit.refreshAt || hit.checkedMarker !== this.marker) return undefined;
-    return { der: hit.der, certStatus: hit.status.status };
+    return hit.answer;
   }
 
   /**
@@ -227,6 +232,7 @@ export class OcspResponder {
       status,
       refreshAt: now + this.ctx.options.ocspValidityMs / 2,
       fingerprint,
+      answer: { der, certStatus: status.status },
       checkedMarker: marker,
     });
     let keys = state.keysBySerial.get(certId.serialHex);
@@ -390,6 +396,8 @@ function cacheKey(certId: CertId): string {
 }
 
 function latin1(bytes: Uint8Array): string {
+  // The listener hands in a Buffer (a slice of the request): no view to make then.
+  if (Buffer.isBuffer(bytes)) return bytes.toString('latin1');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 

@@ -26,11 +26,22 @@ export interface ServerMetrics {
    */
   addSource(source: MetricsSource): void;
   /**
+   * Registers a function that adds counts a hot path keeps on its own (the OCSP listener's cache
+   * hits: ocsp/answer-tally.ts) into `requests`, `latency` and `ocspResponses`; it runs whenever
+   * one of those is read (/metrics, snapshots, `get()`), so what is read is always complete.
+   */
+  onCollect(flush: () => void): void;
+  /**
    * The text /metrics answers: `registry.metrics()` when no source was added; otherwise the same
    * families, the counters and histograms above with the sources' samples added in.
    */
   exposition(): Promise<string>;
 }
+
+/** The upper bounds (seconds) of the latency histogram's buckets. */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): ServerMetrics {
   const registry = new Registry();
@@ -39,10 +50,18 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   const sources: MetricsSource[] = [];
   // The server's own families (every one below): the only ones another process's samples are added to.
   const isServerMetric = (name: string): boolean => !defaults.has(name);
+  const flushes: (() => void)[] = [];
+  // prom-client calls a metric's `collect` before reading it.
+  const collect = (): void => {
+    for (const flush of flushes) flush();
+  };
   return {
     registry,
     addSource: (source) => {
       sources.push(source);
+    },
+    onCollect: (flush) => {
+      flushes.push(flush);
     },
     exposition: async () => {
       if (sources.length === 0) return registry.metrics();
@@ -53,13 +72,15 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'keyline_http_requests_total',
       help: 'HTTP requests answered, by method, route and status code',
       labelNames: ['method', 'route', 'status'],
+      collect,
       registers: [registry],
     }),
     latency: new Histogram({
       name: 'keyline_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by method and route',
       labelNames: ['method', 'route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      collect,
+      buckets: [...LATENCY_BUCKETS],
       registers: [registry],
     }),
     issued: new Counter({
@@ -78,6 +99,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'keyline_ocsp_responses_total',
       help: 'OCSP responses, by response status and (for successful responses) certificate status',
       labelNames: ['status', 'cert_status'],
+      collect,
       registers: [registry],
     }),
     crlsGenerated: new Counter({

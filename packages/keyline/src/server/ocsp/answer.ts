@@ -5,6 +5,7 @@ import {
   isKeylineError,
   type OcspResponseStatus,
 } from '@keyline/core';
+import type { OcspCachedAnswer } from '../../ca/service-port.js';
 import type { ServerContext } from '../context.js';
 import { asKeylineError } from '../problems/problem.js';
 import { OCSP_HTTP_STATUS, mappingFor } from '../problems/table.js';
@@ -98,12 +99,19 @@ export function cachedAnswer(
   caId: string,
   der: Uint8Array,
 ): SourcedOcspAnswer | undefined {
-  if (ctx.ca.ocspCached === undefined) return undefined;
-  const certId = simpleRequestCertId(der);
-  if (certId === undefined) return undefined;
-  const hit = ctx.ca.ocspCached(caId, certId);
+  const hit = cachedHit(ctx, caId, der);
   if (hit === undefined) return undefined;
   return { httpStatus: 200, body: hit.der, responseStatus: 'successful', certStatus: hit.certStatus, source: 'cache' };
+}
+
+/**
+ * The responder's cached answer itself (see `cachedAnswer`), for the listener, which keeps the HTTP
+ * bytes of each by its identity (answer-bytes.ts).
+ */
+export function cachedHit(ctx: Pick<ServerContext, 'ca'>, caId: string, der: Uint8Array): OcspCachedAnswer | undefined {
+  if (ctx.ca.ocspCached === undefined) return undefined;
+  const certId = simpleRequestCertId(der);
+  return certId === undefined ? undefined : ctx.ca.ocspCached(caId, certId);
 }
 
 function errorAnswer(error: unknown): OcspAnswer {
