@@ -15,10 +15,6 @@
  *     starts as each completes); one operation is PER_OPERATION of them completed.
  *   - `keyline (pool, one thread)`: the same pool with one worker, measured the same way: the
  *     pool's code path on one thread.
- *   - `keyline (pool, returning devices)` (full runs): the pool of `keyline` over a fleet of
- *     RETURNING_PER_THREAD devices per worker that attest again and again: more devices than one
- *     worker's caches hold, fewer than all of them together; the pool sends each device to the same
- *     worker, so each stays cached where it is checked.
  *   - `keyline (one thread)`: `verifyDeviceSync` on an attestation token with its chain in x5c (the full check:
  *     token form, chain validation with profile `ecosystem`, x5c shape, device identity, proof of
  *     possession, audience, iat, nonce via `{ nonce }`), with a shared ValidationCache so the CA
@@ -75,12 +71,6 @@ const POOL_PER_THREAD = 2048;
 const QUICK_POOL_PER_THREAD = 1280;
 /** Small enough to stay in every cache. */
 const RETURNING = 64;
-/**
- * Devices per worker thread of `keyline (pool, returning devices)`: below each worker's caches
- * (1,024 keys and device certificates) with room for the spread of the device-affinity hash, and
- * together more than one worker's caches hold.
- */
-const RETURNING_PER_THREAD = 768;
 /** Verifications outstanding at every moment in the pool cases (a service's concurrent requests). */
 const IN_FLIGHT = 128;
 /** Verifications completed per operation of the pool cases (the unit their rates are divided by). */
@@ -190,31 +180,15 @@ async function measurePools(
   quick: boolean,
   baselineCase: BenchCase,
 ): Promise<{ baseline: CaseFigures; pools: PoolFigures[] }> {
-  // Full runs add devices that return: a fleet that fits the workers' caches taken together
-  // (RETURNING_PER_THREAD per worker, which each sees only its own share of, by device affinity).
-  const specs = [
-    { name: 'keyline', threads: availableParallelism(), devices },
-    { name: 'keyline (pool, one thread)', threads: 1, devices },
-    ...(quick
-      ? []
-      : [
-          {
-            name: 'keyline (pool, returning devices)',
-            threads: availableParallelism(),
-            devices: devices.slice(0, RETURNING_PER_THREAD * availableParallelism()),
-          },
-        ]),
-  ];
-  const sizes = specs.map((spec) => spec.threads);
-  const verifiers = specs.map(
-    (spec) => new DeviceVerifierPool({ trustAnchors: world.root, threads: spec.threads, cacheEntries: 256 }),
+  const sizes = [availableParallelism(), 1];
+  const verifiers = sizes.map(
+    (threads) => new DeviceVerifierPool({ trustAnchors: world.root, threads, cacheEntries: 256 }),
   );
   try {
-    const loads = verifiers.map((verifier, index) => {
-      const fleet = specs[index]!.devices;
+    const loads = verifiers.map((verifier) => {
       let next = 0;
       return new SteadyLoad(async () => {
-        const device = fleet[next++ % fleet.length]!;
+        const device = devices[next++ % devices.length]!;
         const answer = await verifier.verify({
           token: device.token,
           time: VERIFY_NOW,
@@ -233,11 +207,12 @@ async function measurePools(
       while (performance.now() < warmUntil) await loads[index]!.next(PER_OPERATION);
       await loads[index]!.settle();
     }
+    const names = ['keyline', 'keyline (pool, one thread)'];
     const [baseline, ...figures] = await measureWall(
       [
         baselineCase,
         ...loads.map((load, index) => ({
-          name: specs[index]!.name,
+          name: names[index]!,
           op: () => load.next(PER_OPERATION),
           async: true,
           settle: () => load.settle(),
@@ -257,7 +232,7 @@ async function measurePools(
           threads: sizes[index]!,
           extra: {
             unit: 'device verifications',
-            pool: specs[index]!.devices.length,
+            pool: devices.length,
             threads: sizes[index]!,
             clock: 'wall',
             concurrent: IN_FLIGHT,

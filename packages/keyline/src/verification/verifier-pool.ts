@@ -12,7 +12,6 @@ import {
 import { Piscina } from 'piscina';
 import type { TokenCheck, TokenCheckAnswer, VerifierWorkerData } from './messages.js';
 import { anchorsDer } from './anchors.js';
-import { laneOf } from './device-affinity.js';
 
 /** What a pool verification takes: verifyDevice's options for a token, less what the pool holds. */
 export type PooledVerifyOptions = Omit<VerifyDeviceOptions, 'trustAnchors' | 'cache' | 'chain'> & {
@@ -35,13 +34,6 @@ export interface DeviceVerifierPoolOptions {
 /** Batches in flight per worker: the one it runs and the one queued behind it. */
 const BATCHES_PER_WORKER = 2;
 
-/** A worker thread and the tokens waiting for it. */
-interface Lane {
-  readonly piscina: Piscina;
-  readonly waiting: Waiting[];
-  inFlight: number;
-}
-
 interface Waiting {
   readonly request: TokenCheck;
   readonly resolve: (answer: TokenCheckAnswer) => void;
@@ -60,17 +52,15 @@ interface Waiting {
  *
  * Tokens waiting when a worker becomes free travel to it in one message (at most `maxBatch`), so
  * that under load the cost of passing messages is shared by many verifications; at most two
- * batches per worker are in flight, so one is always queued behind the one running. Each token
- * waits for the worker its device belongs to (device-affinity.ts), whose caches remember the
- * device if it attested before; a worker with nothing to do takes over part of a busy worker's
- * queue, so that one device attesting often cannot leave the other workers idle.
+ * batches per worker are in flight, so one is always queued behind the one running.
  */
 export class DeviceVerifierPool {
   readonly threads: number;
-  /** One per worker thread, each a piscina pool of one thread with the tokens waiting for it. */
-  private readonly lanes: Lane[];
+  private readonly piscina: Piscina;
   private readonly anchors: readonly Uint8Array[];
   private readonly maxBatch: number;
+  private waiting: Waiting[] = [];
+  private inFlight = 0;
   private flushScheduled = false;
   private closed = false;
 
@@ -87,25 +77,22 @@ export class DeviceVerifierPool {
       trustAnchors: this.anchors,
       ...(options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries }),
     };
-    this.lanes = Array.from({ length: threads }, () => {
-      const piscina = new Piscina({
-        filename: String(options.workerFile ?? defaultWorkerFile()),
-        minThreads: 1,
-        maxThreads: 1,
-        // Handed to the worker at once, so that the batch behind the running one is already waiting in
-        // its port when it finishes: with one, piscina posts the next batch only after this thread has
-        // taken the answers in, and the worker idles meanwhile (about half the pool's rate was lost).
-        concurrentTasksPerWorker: BATCHES_PER_WORKER,
-        idleTimeout: Number.POSITIVE_INFINITY,
-        // The worker is built JavaScript: no loader of the parent (tsx under tests and benchmarks).
-        execArgv: [],
-        workerData,
-      });
-      // A worker that fails while it holds no task (piscina's 'error' event) has no request to answer
-      // for, and piscina replaces it; unheard, the event would end the process.
-      piscina.on('error', () => undefined);
-      return { piscina, waiting: [], inFlight: 0 };
+    this.piscina = new Piscina({
+      filename: String(options.workerFile ?? defaultWorkerFile()),
+      minThreads: threads,
+      maxThreads: threads,
+      // Handed to the worker at once, so that the batch behind the running one is already waiting in
+      // its port when it finishes: with one, piscina posts the next batch only after this thread has
+      // taken the answers in, and the worker idles meanwhile (about half the pool's rate was lost).
+      concurrentTasksPerWorker: BATCHES_PER_WORKER,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // The worker is built JavaScript: no loader of the parent (tsx under tests and benchmarks).
+      execArgv: [],
+      workerData,
     });
+    // A worker that fails while it holds no task (piscina's 'error' event) has no request to answer
+    // for, and piscina replaces it; unheard, the event would end the process.
+    this.piscina.on('error', () => undefined);
   }
 
   /**
@@ -141,16 +128,16 @@ export class DeviceVerifierPool {
   /** Stops the workers; pending verifications reject with ERR_ATTEST_VERIFIER_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const lane of this.lanes) {
-      for (const w of lane.waiting.splice(0)) w.reject(verifierFailed(new Error('the pool is closed')));
-    }
-    await Promise.all(this.lanes.map((lane) => lane.piscina.destroy()));
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w.reject(verifierFailed(new Error('the pool is closed')));
+    await this.piscina.destroy();
   }
 
   private submit(request: TokenCheck): Promise<TokenCheckAnswer> {
     if (this.closed) return Promise.reject(verifierFailed(new Error('the pool is closed')));
     return new Promise((resolve, reject) => {
-      this.lanes[laneOf(request.token, this.lanes.length)]!.waiting.push({ request, resolve, reject });
+      this.waiting.push({ request, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // After the current turn, so that requests made together leave together.
@@ -161,43 +148,32 @@ export class DeviceVerifierPool {
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const lane of this.lanes) {
-      while (lane.waiting.length > 0 && lane.inFlight < BATCHES_PER_WORKER) {
-        // Share what waits among the lane's free slots.
-        const share = Math.ceil(lane.waiting.length / (BATCHES_PER_WORKER - lane.inFlight));
-        this.send(lane, lane.waiting.splice(0, Math.min(this.maxBatch, share)));
-      }
-    }
-    for (const idle of this.lanes) {
-      if (idle.inFlight > 0) continue;
-      // The longest queue of a worker that is busy anyway: its tokens would wait there.
-      let busiest: Lane | undefined;
-      for (const lane of this.lanes) {
-        if (lane.waiting.length > (busiest?.waiting.length ?? 0)) busiest = lane;
-      }
-      if (busiest === undefined) return;
-      const take = Math.min(this.maxBatch, Math.ceil(busiest.waiting.length / 2));
-      this.send(idle, busiest.waiting.splice(busiest.waiting.length - take, take));
+    const slots = BATCHES_PER_WORKER * this.threads;
+    while (this.waiting.length > 0 && this.inFlight < slots) {
+      // Share what waits among the free slots, so that every worker gets some.
+      const share = Math.ceil(this.waiting.length / (slots - this.inFlight));
+      const batch = this.waiting.splice(0, Math.min(this.maxBatch, share));
+      this.send(batch);
     }
   }
 
-  private send(lane: Lane, batch: Waiting[]): void {
-    lane.inFlight++;
-    lane.piscina.run(batch.map((w) => w.request)).then(
+  private send(batch: Waiting[]): void {
+    this.inFlight++;
+    this.piscina.run(batch.map((w) => w.request)).then(
       (answers: TokenCheckAnswer[]) => {
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(answers[i]!);
-        this.done(lane);
+        this.done();
       },
       (error: unknown) => {
         for (const w of batch) w.reject(verifierFailed(error));
-        this.done(lane);
+        this.done();
       },
     );
   }
 
-  private done(lane: Lane): void {
-    lane.inFlight--;
-    if (this.lanes.some((l) => l.waiting.length > 0)) this.flush();
+  private done(): void {
+    this.inFlight--;
+    if (this.waiting.length > 0) this.flush();
   }
 
   private chainOf(token: string, anchor: number): CertificateType[] {

@@ -160,48 +160,6 @@ describe('DeviceVerifierPool', () => {
   });
 });
 
-describe('DeviceVerifierPool: which worker a token goes to', () => {
-  const threadOf = async (pool: DeviceVerifierPool, token: string): Promise<string> => {
-    const answer = await pool.verify({ token, time: NOW });
-    return answer.ok ? 'ok' : answer.message;
-  };
-  const tokenOf = (n: number): string =>
-    `${Buffer.from(JSON.stringify({ alg: 'ES256', x5c: [`device-${n}`] })).toString('base64url')}.e30.c2ln`;
-
-  it('the same device always to the same worker (its caches), devices spread over both', async () => {
-    const pool = new DeviceVerifierPool({
-      trustAnchors: eco.root.der,
-      threads: 2,
-      workerFile: new URL('./fixtures/thread-id-worker.mjs', import.meta.url),
-    });
-    try {
-      for (let n = 0; n < 8; n++) {
-        const seen = new Set<string>();
-        for (let k = 0; k < 5; k++) seen.add(await threadOf(pool, tokenOf(n)));
-        expect(seen.size).toBe(1);
-      }
-      const all = new Set(await Promise.all(Array.from({ length: 64 }, (_, n) => threadOf(pool, tokenOf(n)))));
-      expect(all.size).toBe(2);
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('one device attesting in a flood does not leave the other worker idle', async () => {
-    const pool = new DeviceVerifierPool({
-      trustAnchors: eco.root.der,
-      threads: 2,
-      workerFile: new URL('./fixtures/thread-id-worker.mjs', import.meta.url),
-    });
-    try {
-      const threads = await Promise.all(Array.from({ length: 300 }, () => threadOf(pool, tokenOf(1))));
-      expect(new Set(threads).size).toBe(2);
-    } finally {
-      await pool.close();
-    }
-  });
-});
-
 describe('DeviceVerifierPool: a worker that dies', () => {
   it('rejects its verifications with ERR_ATTEST_VERIFIER_FAILED instead of hanging', async () => {
     const crashing = new DeviceVerifierPool({
