@@ -51,7 +51,7 @@ export interface OcspWorkers {
 }
 
 /**
- * Before the workers start: every active CA's OCSP signer made, or renewed when due, here in the
+ * Before the workers start: every active or retired CA's OCSP signer made, or renewed when due, here in the
  * primary, one CA after another. Otherwise the workers (and the primary's own /ocsp route) would
  * all meet a CA without a signer at their first requests and each make one; the store's
  * compare-and-set keeps one of them and revokes the others (ocsp-signer.ts), but none is made here.
@@ -64,7 +64,8 @@ export async function prepareOcspSigners(
   logger: Logger,
 ): Promise<void> {
   for (const record of await store.cas.list()) {
-    if (record.status !== 'active' || record.certificateDer === null) continue;
+    // Retired CAs too: they still answer for the certificates they issued.
+    if (record.status === 'pending' || record.certificateDer === null) continue;
     try {
       const after = await ca.ensureOcspSigner(record.id, SYSTEM_ACTOR);
       const before = record.ocspSignerDer;
