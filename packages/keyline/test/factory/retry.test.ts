@@ -11,6 +11,11 @@ afterEach(async () => {
   fx = undefined;
 });
 
+/** The run options of a test batch of `count` chips on the fixture's tray. */
+function batchOptions(f: FactoryFixture, count: number, batchId: string): FactoryRunOptions {
+  return { caId: f.h.issuing.id, productId: 'sensor-1', count, se: f.se, batchId };
+}
+
 /** The base64 DER of every device line of a manifest, by chip serial. */
 function manifestCertificates(path: string): Map<string, string> {
   const lines = readFileSync(path, 'utf8')
@@ -42,13 +47,7 @@ describe('retrying quarantined chips', () => {
     const victim = fx.serials[1]!;
     // One failed write: a transport fault that does not come back.
     await fx.fault(victim, { operation: 'write', effect: 'fail', count: 1 });
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 4,
-      se: fx.se,
-      batchId: 'r1',
-    };
+    const options = batchOptions(fx, 4, 'r1');
     const first = await runFactoryBatch(fx.deps, options);
     expect(first).toMatchObject({ done: 3, quarantined: 1, revoked: 1, retried: 0, notRetried: [] });
     expect(first.quarantine).toMatchObject([{ chipSerial: victim, code: 'ERR_SE_EXECUTION_FAILED' }]);
@@ -98,13 +97,7 @@ describe('retrying quarantined chips', () => {
   it('a batch whose every done chip fails its re-check withdraws its earlier manifest (it would list revoked certificates)', async () => {
     fx = await factoryFixture(1);
     const [only] = fx.serials;
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 1,
-      se: fx.se,
-      batchId: 'w1',
-    };
+    const options = batchOptions(fx, 1, 'w1');
     const first = await runFactoryBatch(fx.deps, options);
     expect(first).toMatchObject({ done: 1 });
     expect(existsSync(first.manifestPath)).toBe(true);
@@ -118,13 +111,7 @@ describe('retrying quarantined chips', () => {
   it('a locked chip whose certificate was revoked is refused a retry with its reason and stays out of the manifest', async () => {
     fx = await factoryFixture(3);
     const victim = fx.serials[0]!;
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 3,
-      se: fx.se,
-      batchId: 'r2',
-    };
+    const options = batchOptions(fx, 3, 'r2');
     expect(await runFactoryBatch(fx.deps, options)).toMatchObject({ done: 3 });
     // The re-check of a resumed run meets a transient fault: the locked chip is quarantined, its certificate revoked.
     await fx.fault(victim, { operation: 'sign', effect: 'fail', count: 1 });
@@ -151,13 +138,7 @@ describe('retrying quarantined chips', () => {
   it('a locked chip whose certificate is still valid is checked again and done', async () => {
     fx = await factoryFixture(2);
     const victim = fx.serials[1]!;
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 2,
-      se: fx.se,
-      batchId: 'r3',
-    };
+    const options = batchOptions(fx, 2, 'r3');
     const first = await runFactoryBatch(fx.deps, options);
     // A journal that quarantined the chip without revoking (not what this line does: the retry
     // decides from the CA's record, not from the quarantine).
@@ -179,13 +160,7 @@ describe('retrying quarantined chips', () => {
     fx = await factoryFixture(2);
     const victim = fx.serials[0]!;
     await fx.fault(victim, { operation: 'genKey', effect: 'fail', count: 2 });
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 2,
-      se: fx.se,
-      batchId: 'r4',
-    };
+    const options = batchOptions(fx, 2, 'r4');
     const first = await runFactoryBatch(fx.deps, options);
     expect(first).toMatchObject({ done: 1, quarantined: 1, revoked: 0 });
     const retry = await runFactoryBatch(fx.deps, { ...options, retryQuarantined: true });
@@ -212,13 +187,7 @@ describe('retrying quarantined chips', () => {
     });
     const victim = fx.serials[2]!;
     await fx.fault(victim, { operation: 'lock', effect: 'fail', count: 1 });
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 3,
-      se: fx.se,
-      batchId: 'r6',
-    };
+    const options = batchOptions(fx, 3, 'r6');
     const first = await runFactoryBatch(fx.deps, options);
     expect(first).toMatchObject({ done: 2, quarantined: 1, revoked: 1 });
     expect(existsSync(first.manifestPath)).toBe(true);
@@ -238,14 +207,7 @@ describe('retrying quarantined chips', () => {
     fx = await factoryFixture(4);
     const [writeFails, recheckFails] = fx.serials;
     await fx.fault(writeFails!, { operation: 'write', effect: 'fail', count: 1 });
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 4,
-      se: fx.se,
-      batchId: 'r7',
-      threads: 1,
-    };
+    const options: FactoryRunOptions = { ...batchOptions(fx, 4, 'r7'), threads: 1 };
     expect(await runFactoryBatch(fx.deps, options)).toMatchObject({ done: 3, quarantined: 1 });
     await fx.fault(recheckFails!, { operation: 'sign', effect: 'fail', count: 1 });
     expect(await runFactoryBatch(fx.deps, options)).toMatchObject({ skipped: 2, quarantined: 2 });
@@ -257,13 +219,7 @@ describe('retrying quarantined chips', () => {
 
   it('refuses a chip named for a retry that is not in the batch, and a malformed serial', async () => {
     fx = await factoryFixture(3);
-    const options: FactoryRunOptions = {
-      caId: fx.h.issuing.id,
-      productId: 'sensor-1',
-      count: 2,
-      se: fx.se,
-      batchId: 'r5',
-    };
+    const options = batchOptions(fx, 2, 'r5');
     await runFactoryBatch(fx.deps, options);
     const outside = fx.serials[2]!;
     await expect(runFactoryBatch(fx.deps, { ...options, retryChips: [outside] })).rejects.toMatchObject({

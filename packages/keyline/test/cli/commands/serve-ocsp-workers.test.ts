@@ -3,26 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { CaRecord } from '../../../src/ca/records.js';
 import type { Store } from '../../../src/ca/store-port.js';
 import { prepareOcspSigners } from '../../../src/cli/commands/serve-ocsp-workers.js';
+import { issuingCaRow } from '../../store/support/ca-record.js';
 
-/** A CA record with only what prepareOcspSigners reads. */
+/** A CA record with only what prepareOcspSigners reads: its status and whether it has a certificate. */
 function ca(id: string, status: CaRecord['status'], certified = true): CaRecord {
-  return {
-    id,
-    label: id,
-    kind: 'issuing',
-    parentId: null,
-    subject: `CN=${id}`,
-    manufacturerId: null,
-    productId: null,
-    keyUri: `file:keys/${id}.pem`,
-    certificateDer: certified ? new Uint8Array([0x30, 0x00]) : null,
-    csrDer: null,
+  return issuingCaRow(id, new Date(0), {
     status,
-    fingerprint: null,
-    ocspSignerDer: null,
-    ocspSignerKeyUri: null,
-    createdAt: new Date(0),
-  };
+    certificateDer: certified ? new Uint8Array([0x30, 0x00]) : null,
+  }) as CaRecord;
 }
 
 describe('prepareOcspSigners (before the OCSP workers fork)', () => {
