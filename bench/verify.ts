@@ -12,7 +12,8 @@
  *     the worker). Measured by the wall clock (a pool's work is spread over threads) against the
  *     baseline measured by the wall clock in the same rounds, with `threads: N`; `ratioPerThread`
  *     is the ratio divided by N. A steady load keeps IN_FLIGHT verifications outstanding (a new one
- *     starts as each completes); one operation is PER_OPERATION of them completed.
+ *     starts as each completes); one operation is PER_OPERATION of them, started and completed
+ *     within it.
  *   - `keyline (pool, one thread)`: the same pool with one worker, measured the same way: the
  *     pool's code path on one thread.
  *   - `keyline (one thread)`: `verifyDeviceSync` on an attestation token with its chain in x5c (the full check:
@@ -73,8 +74,15 @@ const QUICK_POOL_PER_THREAD = 1280;
 const RETURNING = 64;
 /** Verifications outstanding at every moment in the pool cases (a service's concurrent requests). */
 const IN_FLIGHT = 128;
-/** Verifications completed per operation of the pool cases (the unit their rates are divided by). */
-const PER_OPERATION = 128;
+/**
+ * Verifications per operation of the pool cases (the unit their rates are divided by): each
+ * operation runs exactly this many, IN_FLIGHT at a time, and ends when the last has completed
+ * (SteadyLoad.run), so that no work of the slice is left uncounted in flight; large enough that
+ * the operation's start and drain, where a worker may wait, are a small part of it.
+ */
+const PER_OPERATION = { quick: 512, full: 1024 };
+/** Rounds of the pool cases (each operation takes about a quarter of a second in a full run). */
+const POOL_ROUNDS = { quick: 12, full: 50 };
 /** Warm-up of the pool's workers (their JIT and caches) before its rounds, in milliseconds. */
 const POOL_WARMUP_MS = { quick: 400, full: 3000 };
 
@@ -169,9 +177,12 @@ interface PoolFigures {
  * The pool cases: `keyline`, the DeviceVerifierPool with one worker per CPU, and `keyline (pool,
  * one thread)`, the same code path with one worker; by the wall clock, in rounds interleaved with
  * the baseline (also by the wall clock, so that each pair sees the same machine). A steady load
- * keeps IN_FLIGHT verifications of the next devices outstanding; one operation is PER_OPERATION of
- * them completed, and after each slice the load is stopped and drained (outside the slice), so an
- * idle pool's workers wait on a futex and take no CPU from the other cases.
+ * keeps IN_FLIGHT verifications of the next devices outstanding; one operation runs PER_OPERATION
+ * of them to their end, so that the work of every slice is counted in it (until 2026-12-06
+ * afternoon an operation was the next 128 completions of a load drained after each slice outside
+ * it: the ~128 verifications in flight at a slice's end had taken CPU in the slice and were
+ * counted in none, about a fifth of the work). Between slices nothing is in flight, so an idle
+ * pool's workers wait on a futex and take no CPU from the other cases.
  */
 async function measurePools(
   world: VerifyWorld,
@@ -181,6 +192,7 @@ async function measurePools(
   baselineCase: BenchCase,
 ): Promise<{ baseline: CaseFigures; pools: PoolFigures[] }> {
   const sizes = [availableParallelism(), 1];
+  const perOperation = quick ? PER_OPERATION.quick : PER_OPERATION.full;
   const verifiers = sizes.map(
     (threads) => new DeviceVerifierPool({ trustAnchors: world.root, threads, cacheEntries: 256 }),
   );
@@ -204,8 +216,7 @@ async function measurePools(
       const check = await verifier.verify({ token: forged, time: VERIFY_NOW, audience: VERIFY_AUDIENCE });
       if (check.ok || check.code !== 'ERR_ATTEST_SIGNATURE_INVALID') throw new Error('a pool accepts a forged token');
       const warmUntil = performance.now() + (quick ? POOL_WARMUP_MS.quick : POOL_WARMUP_MS.full);
-      while (performance.now() < warmUntil) await loads[index]!.next(PER_OPERATION);
-      await loads[index]!.settle();
+      while (performance.now() < warmUntil) await loads[index]!.run(perOperation);
     }
     const names = ['keyline', 'keyline (pool, one thread)'];
     const [baseline, ...figures] = await measureWall(
@@ -213,20 +224,19 @@ async function measurePools(
         baselineCase,
         ...loads.map((load, index) => ({
           name: names[index]!,
-          op: () => load.next(PER_OPERATION),
+          op: () => load.run(perOperation),
           async: true,
-          settle: () => load.settle(),
         })),
       ],
-      // --quick: fewer rounds here, so that the whole run stays under 20 seconds with the pools' start.
-      { ...settings, warmupMs: 0, ...(quick ? { rounds: 16 } : {}) },
+      // Fewer rounds than the other cases: an operation of a pool case outlasts a slice.
+      { ...settings, warmupMs: 0, rounds: quick ? POOL_ROUNDS.quick : POOL_ROUNDS.full },
     );
     const refused = loads.reduce((sum, load) => sum + load.refused, 0);
     if (refused > 0) throw new Error(`${refused} valid tokens were refused by a pool while measuring`);
     return {
       baseline: baseline!,
       pools: figures.map((f, index) => {
-        const perDevice = perUnit(f, PER_OPERATION);
+        const perDevice = perUnit(f, perOperation);
         return {
           figures: perDevice,
           threads: sizes[index]!,

@@ -94,4 +94,41 @@ describe('SteadyLoad', () => {
     await expect(failing.settle()).rejects.toThrow('worker died');
     await expect(failing.next(1)).rejects.toThrow('worker died');
   });
+
+  it('run starts exactly the count, the window at most full, and ends with nothing in flight', async () => {
+    const c = controlledRequests();
+    const load = new SteadyLoad(c.request, 4);
+    let resolved = false;
+    const ten = load.run(10).then(() => (resolved = true));
+    expect(c.stats()).toMatchObject({ started: 4, live: 4 });
+    while (c.pending.length > 0) {
+      // The last ones complete without new ones starting in their place.
+      c.pending.shift()!();
+      await new Promise((r) => setImmediate(r));
+      expect(c.stats().live).toBeLessThanOrEqual(4);
+      if (c.stats().live > 0) expect(resolved).toBe(false);
+    }
+    await ten;
+    expect(c.stats()).toMatchObject({ started: 10, live: 0, maxLive: 4 });
+    // Nothing to drain, and a second run starts again from an empty window.
+    await load.settle();
+    const two = load.run(2);
+    expect(c.stats()).toMatchObject({ started: 12, live: 2 });
+    await c.completeAll();
+    await two;
+  });
+
+  it('run refuses a load still in flight and a count that is not positive', async () => {
+    const c = controlledRequests();
+    const load = new SteadyLoad(c.request, 2);
+    const one = load.next(1);
+    await expect(load.run(3)).rejects.toThrow('settled');
+    c.pending.shift()!();
+    await one;
+    const settled = load.settle();
+    await c.completeAll();
+    await settled;
+    await expect(load.run(0)).rejects.toThrow(RangeError);
+    await expect(load.run(1.5)).rejects.toThrow(RangeError);
+  });
 });
