@@ -37,8 +37,14 @@ interface Run {
  * heartbeat): resolves with the exit status and output.
  */
 function keyline(...args: string[]): Promise<Run> {
+  return keylineWithInput(undefined, ...args);
+}
+
+/** keyline, with `input` written to its standard input (closed after it). */
+function keylineWithInput(input: string | undefined, ...args: string[]): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [bin, '--data', data, ...args], { env });
+    if (input !== undefined) child.stdin.end(input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -340,6 +346,38 @@ describe('keyline factory, through the real binary', () => {
       const bad = await keyline('factory', 'run', '--job', join(jobs, 'bad.json'), '--json');
       expect(bad.status).toBe(2);
       expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'ERR_CLI_BAD_OPTION', detail: { key: 'count' } });
+
+      // `--job -` reads the job from standard input (here with absolute paths): the same batch,
+      // resumed, its chips skipped; the report names standard input and the hash of what was read.
+      const piped = JSON.stringify({
+        version: 1,
+        ca: issuingId,
+        productId: 'c0ffee',
+        count: 2,
+        se: `emulator:${join(jobs, 'tray-job')}`,
+        batch: 'cli-job',
+        manifest: join(jobs, 'shift.jsonl'),
+      });
+      const fromStdin = reportOf(
+        await ok(keylineWithInput(piped, 'factory', 'run', '--job', '-', '--json'), 'stdin job'),
+      );
+      expect(fromStdin).toMatchObject({ batchId: 'cli-job', total: 2, done: 0, skipped: 2, quarantined: 0 });
+      expect(fromStdin.job).toEqual({ path: '-', sha256: createHash('sha256').update(piped).digest('hex') });
+      // A key given twice is refused (JSON.parse alone would keep the last), from a pipe as from a file.
+      const twice = await keylineWithInput(
+        '{"version":1,"count":2,"count":3}',
+        'factory',
+        'run',
+        '--job',
+        '-',
+        '--json',
+      );
+      expect(twice.status).toBe(2);
+      expect(JSON.parse(twice.stdout)).toMatchObject({
+        code: 'ERR_CLI_BAD_OPTION',
+        detail: { path: '-', key: 'count' },
+      });
+      expect(JSON.parse(twice.stdout).message).toContain('from standard input');
     },
   );
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KeylineError } from '@keyline/core';
+import { KeylineError, findDuplicateMember } from '@keyline/core';
 import { MAX_BATCH_COUNT, MAX_STATIONS, MAX_THREADS } from '../factory/index.js';
 import { parseWholeNumber, parsePublicUrl } from './factory-options.js';
 import { parseCaRef, parseInteger } from './options.js';
@@ -16,6 +16,8 @@ import { parseCaRef, parseInteger } from './options.js';
 
 /** The largest job file read: a job is a dozen settings; anything bigger is not one. */
 export const MAX_JOB_FILE_BYTES = 64 * 1024;
+/** `--job -`: the job is read from standard input. */
+export const JOB_FROM_STDIN = '-';
 /** The job file format this keyline reads (`"version": 1`). */
 export const JOB_FILE_VERSION = 1;
 
@@ -52,7 +54,7 @@ export interface FactoryRunFlags {
 
 /** A job file read and checked. */
 export interface FactoryJob {
-  /** The file's absolute path. */
+  /** The file's absolute path, or `-` for a job read from standard input. */
   readonly path: string;
   /** SHA-256 of the file's bytes (hex), so a run can be traced to the exact job that ran. */
   readonly sha256: string;
@@ -130,13 +132,21 @@ export function completeSettings(
   return { ...settings, ca, productId, count, se };
 }
 
-/** Reads and checks a job file (ERR_CLI_UNREADABLE_FILE, ERR_CLI_BAD_OPTION). */
+/**
+ * Reads and checks a job file (ERR_CLI_UNREADABLE_FILE, ERR_CLI_BAD_OPTION); `-` reads it from
+ * standard input, its relative paths then taken from the current directory.
+ */
 export function readFactoryJob(path: string): FactoryJob {
   return parseFactoryJob(readJobBytes(path), path);
 }
 
+/** How a job file is named in messages: its path, or "from standard input". */
+export function jobFileName(path: string): string {
+  return path === JOB_FROM_STDIN ? 'from standard input' : path;
+}
+
 function unreadable(path: string, why: string): never {
-  throw new KeylineError('ERR_CLI_UNREADABLE_FILE', `cannot read job file ${path} (${why})`, {
+  throw new KeylineError('ERR_CLI_UNREADABLE_FILE', `cannot read job file ${jobFileName(path)} (${why})`, {
     option: '--job',
     path,
   });
@@ -144,18 +154,21 @@ function unreadable(path: string, why: string): never {
 
 /** The file's bytes, at most MAX_JOB_FILE_BYTES; never more is read, whatever the file claims. */
 function readJobBytes(path: string): Buffer {
+  const stdin = path === JOB_FROM_STDIN;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = stdin ? 0 : openSync(path, 'r');
   } catch (cause) {
     return unreadable(path, (cause as NodeJS.ErrnoException).code ?? 'unreadable');
   }
   try {
-    if (!fstatSync(fd).isFile()) unreadable(path, 'not a file');
+    const kind = fstatSync(fd);
+    // Standard input may be a pipe or a terminal; a named job must be a file.
+    if (stdin ? kind.isDirectory() : !kind.isFile()) unreadable(path, 'not a file');
     const buffer = Buffer.alloc(MAX_JOB_FILE_BYTES + 1);
     let length = 0;
     for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      const n = readSome(fd, buffer, length);
       if (n === 0) break;
       length += n;
       if (length === buffer.length) jobError(path, `is larger than ${MAX_JOB_FILE_BYTES} bytes: not a job file`);
@@ -165,12 +178,27 @@ function readJobBytes(path: string): Buffer {
     if (cause instanceof KeylineError) throw cause;
     return unreadable(path, (cause as NodeJS.ErrnoException).code ?? 'unreadable');
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
+  }
+}
+
+/** A pause while a non-blocking standard input has nothing yet. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** One read into `buffer` from `offset`; waits out EAGAIN (a pipe whose writer has not written yet). */
+function readSome(fd: number, buffer: Buffer, offset: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, buffer, offset, buffer.length - offset, null);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EAGAIN') throw cause;
+      Atomics.wait(pause, 0, 0, 5);
+    }
   }
 }
 
 function jobError(path: string, problem: string, key?: string): never {
-  const where = key === undefined ? `job file ${path}` : `"${key}" in job file ${path}`;
+  const where = key === undefined ? `job file ${jobFileName(path)}` : `"${key}" in job file ${jobFileName(path)}`;
   throw new KeylineError('ERR_CLI_BAD_OPTION', `${where} ${problem}`, {
     option: '--job',
     path,
@@ -223,6 +251,9 @@ export function parseFactoryJob(bytes: Uint8Array, path: string): FactoryJob {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     jobError(path, 'must hold one JSON object ({ "version": 1, … })');
   }
+  // JSON.parse keeps the last of two equal keys; a reviewer reading the file may see the first.
+  const twice = findDuplicateMember(text);
+  if (twice !== undefined) jobError(path, 'is given twice: a job file names each setting once', twice);
   const fields = doc as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     if (key !== 'version' && !Object.hasOwn(JOB_KEYS, key)) {
@@ -242,11 +273,12 @@ export function parseFactoryJob(bytes: Uint8Array, path: string): FactoryJob {
       'version',
     );
   }
-  const absolute = resolve(path);
+  const stdin = path === JOB_FROM_STDIN;
+  const absolute = stdin ? JOB_FROM_STDIN : resolve(path);
   return {
     path: absolute,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    settings: settingsFromJob(fields, path, dirname(absolute)),
+    settings: settingsFromJob(fields, path, stdin ? process.cwd() : dirname(absolute)),
   };
 }
 
@@ -260,7 +292,7 @@ function settingsFromJob(fields: Record<string, unknown>, path: string, dir: str
   // The flag's parser, its message starting with the key; the error's detail names the key too.
   const check = <T>(key: keyof FactorySettings, value: string, parser: (value: string, option: string) => T): T => {
     try {
-      return parser(value, `"${key}" in job file ${path}`);
+      return parser(value, `"${key}" in job file ${jobFileName(path)}`);
     } catch (error) {
       if (error instanceof KeylineError) jobErrorFrom(error, path, key);
       throw error;

@@ -134,6 +134,32 @@ describe('factory job file: refusals', () => {
     }
   });
 
+  it('a key given twice, even spelled with escapes (JSON.parse alone keeps the last)', () => {
+    const twice = (text: string) => refusal(() => parseFactoryJob(new TextEncoder().encode(text), jobPath));
+    const plain = twice('{"version":1,"count":2,"stations":4,"count":3}');
+    expect(plain.message).toContain('"count" in job file');
+    expect(plain.message).toContain('given twice');
+    expect(plain.detail).toMatchObject({ option: '--job', key: 'count' });
+    expect(twice('{"version":1,"\\u0063ount":2,"count":3}').detail).toMatchObject({ key: 'count' });
+    expect(twice('{"version":1,"version":1}').detail).toMatchObject({ key: 'version' });
+    // The same name in a value is not a duplicate key.
+    expect(
+      parseFactoryJob(new TextEncoder().encode('{"version":1,"batch":"count","count":2}'), jobPath).settings,
+    ).toEqual({ batch: 'count', count: 2 });
+  });
+
+  it('from standard input ("-"): named so in messages, relative paths from the current folder', () => {
+    const fromStdin = parseFactoryJob(bytes({ version: 1, se: 'emulator:trays/a', manifest: 'm.jsonl' }), '-');
+    expect(fromStdin.path).toBe('-');
+    expect(fromStdin.settings).toEqual({
+      se: `emulator:${join(process.cwd(), 'trays', 'a')}`,
+      manifest: join(process.cwd(), 'm.jsonl'),
+    });
+    const bad = refusal(() => parseFactoryJob(bytes({ version: 1, stations: 0 }), '-'));
+    expect(bad.message).toContain('"stations" in job file from standard input');
+    expect(bad.detail).toMatchObject({ option: '--job', path: '-', key: 'stations' });
+  });
+
   it('a missing or unknown version', () => {
     refusesKey({ count: 3 }, 'version');
     for (const version of [2, 0, '1', 1.5, null]) expect(refusesKey({ version }, 'version')).toContain('must be 1');

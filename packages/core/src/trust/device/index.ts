@@ -25,6 +25,7 @@ export {
 export type { RevocationAnswer, RevocationSource } from './revocation/revocation-source.js';
 export { crlRevocationSource } from './revocation/crl-source.js';
 export { ocspRevocationSource, type OcspFetcher, type OcspRevocationSourceOptions } from './revocation/ocsp-source.js';
+export { findDuplicateMember } from './token/json-object.js';
 export {
   parseToken,
   MAX_TOKEN_BYTES,

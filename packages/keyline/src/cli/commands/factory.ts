@@ -10,6 +10,7 @@ import {
   REQUIRED_SETTINGS,
   completeSettings,
   mergeSettings,
+  jobFileName,
   readFactoryJob,
   settingsFromFlags,
   type FactoryJob,
@@ -83,7 +84,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
     // the action checks them (as commander's requiredOption would without --job).
     .option(
       '--job <file>',
-      'a batch job file (JSON, docs/factory.md): the settings below in camelCase with "version": 1; flags given here override its values; its relative paths are taken from its folder',
+      'a batch job file (JSON, docs/factory.md), or - for standard input: the settings below in camelCase with "version": 1; flags given here override its values; its relative paths are taken from its folder (from the current one for -)',
     )
     .option(
       '--ca <issuing-ca-id>',
@@ -147,7 +148,7 @@ export const registerFactory: CommandRegistrar = (program: Command, io: CliIo, s
         if (job === undefined) return requiredFlag(missing);
         throw new KeylineError(
           'ERR_CLI_BAD_OPTION',
-          `"${missing}" is missing: give ${flag} or set "${missing}" in job file ${flags.job}`,
+          `"${missing}" is missing: give ${flag} or set "${missing}" in job file ${jobFileName(flags.job!)}`,
           { option: flag, key: missing },
         );
       });

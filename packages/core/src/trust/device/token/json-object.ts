@@ -20,7 +20,7 @@ export function parseJsonObject(text: string): Record<string, unknown> | JsonObj
     return 'json';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'json';
-  return hasDuplicateMember(text) ? 'duplicate' : (value as Record<string, unknown>);
+  return findDuplicateMember(text) !== undefined ? 'duplicate' : (value as Record<string, unknown>);
 }
 
 const QUOTE = 0x22;
@@ -39,11 +39,12 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
- * Whether any object of valid JSON `text` names a member twice (after unescaping: `"a"` and
- * `"\u0061"` are the same name). One pass over the structure; string contents are skipped with
- * `indexOf`, so a long x5c string costs little.
+ * The first member name that an object of valid JSON `text` names twice (after unescaping: `"a"`
+ * and `"\u0061"` are the same name), or undefined. One pass over the structure; string contents
+ * are skipped with `indexOf`, so a long x5c string costs little. `text` must be valid JSON (parse
+ * it first): on other text the answer means nothing.
  */
-function hasDuplicateMember(text: string): boolean {
+export function findDuplicateMember(text: string): string | undefined {
   const stack: (Set<string> | null)[] = [];
   let expectName = false;
   for (let i = 0; i < text.length; i++) {
@@ -54,7 +55,7 @@ function hasDuplicateMember(text: string): boolean {
         const raw = text.slice(i + 1, end);
         const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
         const names = stack[stack.length - 1]!;
-        if (names.has(name)) return true;
+        if (names.has(name)) return name;
         names.add(name);
         expectName = false;
       }
@@ -72,5 +73,5 @@ function hasDuplicateMember(text: string): boolean {
       expectName = stack[stack.length - 1] !== null;
     }
   }
-  return false;
+  return undefined;
 }
