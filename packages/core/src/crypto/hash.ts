@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { DerCursor } from '../x509/der/cursor.js';
 import type { DerLimits } from '../x509/der/limits.js';
 import { readOctetAlignedBitString } from '../x509/der/primitives.js';
@@ -6,10 +5,11 @@ import { Tag } from '../x509/der/tags.js';
 import { parseDer } from '../x509/der/validate.js';
 import type { HashName } from './curves.js';
 import { asUint8Array } from './bytes.js';
+import { hashBytes } from './one-shot-hash.js';
 
 /** A one-shot digest through node:crypto. */
 export function digest(hash: HashName | 'sha1', data: Uint8Array): Uint8Array {
-  return asUint8Array(createHash(hash).update(data).digest());
+  return asUint8Array(hashBytes(hash, data));
 }
 
 export function sha1(data: Uint8Array): Uint8Array {

@@ -1,4 +1,4 @@
-import * as nodeCrypto from 'node:crypto';
+import { hashBytes } from '../../crypto/one-shot-hash.js';
 import { fail } from '../../errors/keyline-error.js';
 import { addYears } from '../../policy/lint/helpers.js';
 import { assertLintClean } from '../../policy/lint/lint.js';
@@ -70,14 +70,8 @@ export interface DeviceTemplateTuning {
   readonly specialisedLayouts?: number;
 }
 
-/**
- * One-shot digest: `crypto.hash` (Node 20.12+, the cheapest call into OpenSSL for a short input),
- * else a Hash object. Read through the namespace so that older Node 20 releases still load.
- */
-const digest: (algorithm: string, data: Uint8Array) => Uint8Array =
-  typeof nodeCrypto.hash === 'function'
-    ? (algorithm, data) => nodeCrypto.hash(algorithm, data, 'buffer')
-    : (algorithm, data) => nodeCrypto.createHash(algorithm).update(data).digest();
+/** One-shot digest (crypto/one-shot-hash.ts: the cheapest call into OpenSSL for a short input). */
+const digest: (algorithm: string, data: Uint8Array) => Uint8Array = hashBytes;
 
 function invalid(message: string): never {
   return fail('ERR_X509_BUILD_INVALID', `device certificate: ${message}`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashHex } from '../../crypto/one-shot-hash.js';
 import { fail } from '../../errors/keyline-error.js';
 import { readRawAlgorithmIdentifier, type RawAlgorithmIdentifier } from '../algorithm-identifier.js';
 import { DerCursor } from '../der/cursor.js';
@@ -147,7 +147,7 @@ export class Certificate {
 
   /** SHA-256 fingerprint of the DER, lower-case hex. */
   get fingerprint(): string {
-    this.fingerprintCache ??= createHash('sha256').update(this.der).digest('hex');
+    this.fingerprintCache ??= hashHex('sha256', this.der);
     return this.fingerprintCache;
   }
 

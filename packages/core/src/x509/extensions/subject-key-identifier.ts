@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../crypto/one-shot-hash.js';
 import { readOctetString } from '../der/primitives.js';
 import { Tag } from '../der/tags.js';
 import * as der from '../der/writer.js';
@@ -25,6 +25,6 @@ export function encodeSubjectKeyIdentifier(keyIdentifier: Uint8Array): Uint8Arra
  * method 1 (leftmost 160 bits of SHA-256).
  */
 export function computeKeyIdentifier(subjectPublicKey: Uint8Array, method: 'sha1' | 'sha256-160' = 'sha1'): Uint8Array {
-  if (method === 'sha1') return new Uint8Array(createHash('sha1').update(subjectPublicKey).digest());
-  return new Uint8Array(createHash('sha256').update(subjectPublicKey).digest().subarray(0, 20));
+  if (method === 'sha1') return new Uint8Array(hashBytes('sha1', subjectPublicKey));
+  return new Uint8Array(hashBytes('sha256', subjectPublicKey).subarray(0, 20));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../crypto/one-shot-hash.js';
 import { fail } from '../../errors/keyline-error.js';
 import { readRawAlgorithmIdentifier, type RawAlgorithmIdentifier } from '../algorithm-identifier.js';
 import { DerCursor } from '../der/cursor.js';
@@ -92,8 +92,8 @@ export function certIdFor(
   const oid = HASH_OIDS[hash];
   if (oid === undefined) throw new TypeError(`unsupported CertID hash "${String(hash)}"`);
   const algorithmDer = der.seq(der.oid(oid), der.nul());
-  const issuerNameHash = new Uint8Array(createHash(hash).update(issuerNameDer).digest());
-  const issuerKeyHash = new Uint8Array(createHash(hash).update(issuerSpkiKeyBytes).digest());
+  const issuerNameHash = new Uint8Array(hashBytes(hash, issuerNameDer));
+  const issuerKeyHash = new Uint8Array(hashBytes(hash, issuerSpkiKeyBytes));
   const serialNumber = serialMagnitude(serial);
   const encoded = der.seq(
     algorithmDer,

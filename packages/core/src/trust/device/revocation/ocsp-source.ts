@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../../crypto/one-shot-hash.js';
 import { isKeylineError } from '../../../errors/keyline-error.js';
 import type { RandomSource } from '../../../ports/random.js';
 import { Certificate } from '../../../x509/certificate/certificate.js';
@@ -104,7 +104,7 @@ function unknown(reason: string): RevocationAnswer {
 function names(basic: BasicOcspResponse, certificate: Certificate): boolean {
   const id = basic.responderId;
   if (id.type === 'byName') return namesEqual(id.name, certificate.subject);
-  const keyHash = createHash('sha1').update(certificate.publicKey).digest();
+  const keyHash = hashBytes('sha1', certificate.publicKey);
   return Buffer.compare(keyHash, id.keyHash) === 0;
 }
 
