@@ -21,7 +21,7 @@ import { openChipSource, type ChipSource } from './elements.js';
 import { isFinal, requestIdFor, transition } from './journal.js';
 import { mapLimit } from './map-limit.js';
 import { StationPool } from './station-pool.js';
-import type { FinishItem } from './station-protocol.js';
+import type { ChipOutcome, FinishItem } from './station-protocol.js';
 import { chainDefinitionPath, writeBatchManifest, writeChainDefinition } from './manifest-output.js';
 import {
   checkOptions,
@@ -456,23 +456,35 @@ class Line {
   }
 
   /**
-   * Phases A and B of a chunk with station threads: fresh chips get their keys in their threads,
-   * the others (resumed) are brought to a known state here, over framed commands to their thread.
-   * Returns phase C's work, which `finishOnThreads` does.
+   * Phase A's station work for a chunk with station threads: the fresh chips get their keys in
+   * their threads. Nothing here touches the store, so it may run while this thread issues the
+   * chunk before (a key made and not yet journalled is the `after-key` window every chip has).
    */
-  async keysOnThreads(pool: StationPool, chips: readonly FactoryChipRecord[]): Promise<FinishWork[]> {
+  makeKeysOnThreads(pool: StationPool, chips: readonly FactoryChipRecord[]): Promise<ChipOutcome[]> {
+    return pool.makeKeys(chips.filter((c) => c.state === 'claimed').map((c) => c.chipSerial));
+  }
+
+  /**
+   * The rest of phases A and B of a chunk with station threads, once its fresh chips' keys are
+   * made (`outcomes`, from makeKeysOnThreads): the other (resumed) chips are brought to a known
+   * state here, over framed commands to their thread, then the journal and the issuance. Returns
+   * phase C's work, which `finishOnThreads` does.
+   */
+  async keysOnThreads(
+    pool: StationPool,
+    chips: readonly FactoryChipRecord[],
+    outcomes?: readonly ChipOutcome[],
+  ): Promise<FinishWork[]> {
     const fresh = chips.filter((c) => c.state === 'claimed');
-    const [outcomes, others] = await Promise.all([
-      pool.makeKeys(fresh.map((c) => c.chipSerial)),
-      mapLimit(
-        chips.filter((c) => c.state !== 'claimed'),
-        this.options.stations,
-        (chip) => this.prepare(chip),
-      ),
-    ]);
+    const made = outcomes ?? (await this.makeKeysOnThreads(pool, chips));
+    const others = await mapLimit(
+      chips.filter((c) => c.state !== 'claimed'),
+      this.options.stations,
+      (chip) => this.prepare(chip),
+    );
     const byChip = new Map<string, Prepared>();
     fresh.forEach((chip, i) => {
-      const outcome = outcomes[i]!;
+      const outcome = made[i]!;
       if (!outcome.ok) {
         byChip.set(chip.chipSerial, { kind: 'quarantine', chip, code: outcome.code, reason: outcome.reason });
         return;
@@ -830,26 +842,40 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
           await progress();
         }
       } else {
-        // Pipelined: a chunk's phase C runs on the station threads while this thread takes the next
-        // chunk through phases A and B (its journal and its issuance). One phase C at a time.
-        let finishing: Promise<void> | undefined;
-        try {
-          for (let after = -1; ;) {
+        // Pipelined: while this thread takes a chunk through its journal and its issuance (phases A
+        // and B), the station threads make the next chunk's keys and finish the chunk before it
+        // (phase C). One phase C at a time; the next chunk's keys are made before its journal, as
+        // in process.
+        let after = -1;
+        const nextChunk = async (): Promise<FactoryChipRecord[]> => {
+          for (;;) {
             const chips = await deps.store.factory.listChips(batch.id, after, chunkSize);
-            if (chips.length === 0) break;
+            if (chips.length === 0) return chips;
             after = chips[chips.length - 1]!.position;
-            if (chips.every((c) => c.state === 'quarantined' && !wantsRetry(opts.retry, c))) continue;
-            const finish = await line.keysOnThreads(pool, chips);
+            if (!chips.every((c) => c.state === 'quarantined' && !wantsRetry(opts.retry, c))) return chips;
+          }
+        };
+        let finishing: Promise<void> | undefined;
+        let keys: Promise<ChipOutcome[]> | undefined;
+        try {
+          let chips = await nextChunk();
+          keys = chips.length === 0 ? undefined : line.makeKeysOnThreads(pool, chips);
+          while (chips.length > 0) {
+            const made = await keys!;
+            const following = await nextChunk();
+            keys = following.length === 0 ? undefined : line.makeKeysOnThreads(pool, following);
+            const finish = await line.keysOnThreads(pool, chips, made);
             await finishing;
             finishing = line.finishOnThreads(pool, finish);
             await progress();
+            chips = following;
           }
           await finishing;
           // The progress lines above lag one phase C behind; this one counts the last chunk's chips.
           await progress();
         } catch (error) {
           // Nothing of this run may still touch a chip when the error leaves it.
-          await finishing?.catch(() => undefined);
+          await Promise.allSettled([finishing, keys]);
           throw error;
         }
         await pool.closeSource();

@@ -110,7 +110,7 @@ describe('runFactoryBatch with station threads', () => {
   });
 
   it('a station thread that stops fails the chips it held in flight cleanly; a new thread takes the rest', async () => {
-    fx = await factoryFixture(32);
+    fx = await factoryFixture(40);
     let stopped = false;
     const deps = {
       ...fx.deps,
@@ -127,21 +127,22 @@ describe('runFactoryBatch with station threads', () => {
     const report = await runFactoryBatch(deps, {
       caId: fx.h.issuing.id,
       productId: 'sensor-1',
-      count: 24,
+      count: 32,
       se: fx.se,
       batchId: 'stop',
     });
-    // The first chunk's chips on the stopped thread failed (and maybe the second chunk's, sent to it
-    // before it was found stopped: the chunks overlap); every other chip is done.
+    // The first chunk's chips on the stopped thread failed (and maybe those of the next two chunks,
+    // sent to it before it was found stopped: the next chunk's phase C and the one after's keys
+    // overlap the first's); every other chip is done.
     const inFlight = fx.serials.slice(0, 8).filter((s) => pool.indexOf(s) === 0);
     expect(inFlight.length).toBeGreaterThan(0);
     const quarantined = report.quarantine.map((q) => q.chipSerial).sort();
     expect(quarantined).toEqual(expect.arrayContaining(inFlight));
     expect(quarantined.every((s) => pool.indexOf(s) === 0)).toBe(true);
     expect(report.quarantine.every((q) => q.code === 'ERR_SE_TRANSPORT')).toBe(true);
-    expect(report.done).toBe(24 - quarantined.length);
-    // The third chunk went to the replaced thread: all done.
-    expect(fx.serials.slice(16, 24).some((s) => quarantined.includes(s))).toBe(false);
+    expect(report.done).toBe(32 - quarantined.length);
+    // The fourth chunk went to the replaced thread: all done.
+    expect(fx.serials.slice(24, 32).some((s) => quarantined.includes(s))).toBe(false);
     // Every certificate issued is valid and in the manifest, or revoked (those of the chips in flight).
     const certs = await fx.deviceCertificates();
     const revoked = certs.filter((c) => c.status === 'revoked').map((c) => c.chipSerial!);
