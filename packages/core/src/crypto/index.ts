@@ -66,3 +66,4 @@ export {
   type VerifyOptions,
   type VerifyRequest,
 } from './verify.js';
+export { hashBytes, hashHex } from './one-shot-hash.js';

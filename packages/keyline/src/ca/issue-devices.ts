@@ -4,7 +4,7 @@ import type { AuthorityContext } from './context.js';
 import { devicePlan, requireEndEntityIssuer, type DeviceFields } from './device-issue.js';
 import { checkRequestId } from './issue-from-csr.js';
 import { runIssuanceCycle, type CyclePlan } from './issuance-cycle.js';
-import { MAX_SIGNING_THREADS } from './pipelined-cycle.js';
+import { MAX_SIGNING_THREADS } from './service-port.js';
 import type { Actor, IssueResult } from './service-port.js';
 
 /** One device of a factory batch. */

@@ -34,9 +34,6 @@ export interface CyclePool {
   signMany(messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
 }
 
-/** Most signing threads a request may ask for (keys/pool/ allows as many). */
-export const MAX_SIGNING_THREADS = 64;
-
 /** Pieces after the first: each overlaps the recording of the one before. */
 const LATER_PIECES = 3;
 /** Fewest certificates per piece: a message to the pool and back is worth a few signatures. */

@@ -19,6 +19,12 @@ export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'admin', manufacturerId
 export type CaCurve = 'P-256' | 'P-384';
 
 /**
+ * Most signing threads a CA may sign with (a request's `signingThreads`, a signing pool's size):
+ * more than the cores only adds switching.
+ */
+export const MAX_SIGNING_THREADS = 64;
+
+/**
  * Where CA keys are made and opened (keys/ implements it). `file:<path>` keys are encrypted PKCS#8
  * under a passphrase; `pkcs11:` keys (RFC 7512) are generated on the token, sensitive and
  * non-extractable, and every signature goes through the token.

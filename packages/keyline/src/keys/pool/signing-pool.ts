@@ -1,6 +1,7 @@
-import * as nodeCrypto from 'node:crypto';
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { hashBytes } from '@keyline/core';
+import { MAX_SIGNING_THREADS } from '../../ca/service-port.js';
 
 /**
  * A pool of worker threads that sign with one software key: a CA signing service uses the
@@ -24,14 +25,12 @@ export interface SigningPool {
 
 const MISMATCH = 'a signing worker answered signatures that are not of the messages sent';
 
-/** One-shot SHA-256 (`crypto.hash` where Node has it, the cheapest call for a short input). */
-const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+/** One-shot SHA-256 (core's hashBytes: the cheapest call into OpenSSL for a short input). */
 function sha256(data: Uint8Array): Uint8Array {
-  return oneShot !== undefined ? oneShot('sha256', data, 'buffer') : createHash('sha256').update(data).digest();
+  return hashBytes('sha256', data);
 }
 
-/** Most threads a pool may have: more than the cores only adds switching. */
-export const MAX_SIGNING_THREADS = 64;
+export { MAX_SIGNING_THREADS };
 
 /** The worker's program (CommonJS, evaluated: no file to resolve, the same under tsx and built). */
 const WORKER_SOURCE = `
