@@ -18,11 +18,17 @@ const LEAF_PROFILES: readonly ProfileName[] = ['device', 'ldevid', 'ocsp-signer'
  */
 const conformingCaParts = new WeakMap<Certificate, readonly Certificate[]>();
 
-/** Leaf verdicts under a conforming CA part, by leaf object (a device seen again; see x5c-certificates.ts). */
-const leafVerdicts = new WeakMap<
-  Certificate,
-  { readonly issuer: Certificate; readonly failure: Refusal | undefined }
->();
+/**
+ * A leaf's verdict under a conforming CA part, kept with the leaf object (a device seen again; see
+ * x5c-certificates.ts) through Certificate.memo rather than a WeakMap, which V8's scavenger would
+ * let keep every young leaf alive.
+ */
+interface LeafVerdict {
+  issuer: Certificate | undefined;
+  failure: Refusal | undefined;
+}
+const LEAF_VERDICT = Symbol('keyline.leafVerdict');
+const noVerdict = (): LeafVerdict => ({ issuer: undefined, failure: undefined });
 
 /**
  * `profile: 'ecosystem'` on a validated device chain (leaf first, anchor last), with the verdicts
@@ -36,10 +42,11 @@ export function checkDeviceChainProfile(chain: readonly Certificate[]): Refusal 
   if (issuer !== undefined) {
     const known = conformingCaParts.get(issuer);
     if (known !== undefined && sameCertificates(known, chain, 1)) {
-      const remembered = leafVerdicts.get(leaf);
-      if (remembered !== undefined && remembered.issuer === issuer) return remembered.failure;
+      const remembered = leaf.memo(LEAF_VERDICT, noVerdict);
+      if (remembered.issuer === issuer) return remembered.failure;
       const failure = checkLeaf(leaf, issuer);
-      leafVerdicts.set(leaf, { issuer, failure });
+      remembered.issuer = issuer;
+      remembered.failure = failure;
       return failure;
     }
   }

@@ -20,16 +20,11 @@ export interface DeviceNames {
  * attribute syntax itself was checked by the ecosystem profile during chain validation.
  */
 export function deviceNamesOf(leaf: Certificate): DeviceNames | Refusal {
-  let names = known.get(leaf);
-  if (names === undefined) {
-    names = readNames(leaf);
-    known.set(leaf, names);
-  }
-  return names;
+  return leaf.memo(NAMES, readNames);
 }
 
-/** Answers per certificate object: a pure function of its bytes. */
-const known = new WeakMap<Certificate, DeviceNames | Refusal>();
+/** The answer kept with each certificate object (a pure function of its bytes; Certificate.memo). */
+const NAMES = Symbol('keyline.deviceNames');
 
 function readNames(leaf: Certificate): DeviceNames | Refusal {
   const profile = detectProfile(leaf);

@@ -1,4 +1,5 @@
 import { isKeylineError } from '../../errors/keyline-error.js';
+import { SecondSighting, tailHashOfText } from '../../crypto/admission.js';
 import { LruCache } from '../../crypto/lru.js';
 import { Certificate } from '../../x509/certificate/certificate.js';
 import type { ValidationCache } from '../cache/validation-cache.js';
@@ -7,7 +8,10 @@ import { decodeBase64 } from './token/base64.js';
 
 /** CA certificates of x5c remembered per ValidationCache, by their base64 text. */
 const MAX_CA_TEXTS = 256;
-/** Device certificates remembered per ValidationCache (devices that attest again), by their base64 text. */
+/**
+ * Device certificates remembered per ValidationCache (devices that attest again), by their base64
+ * text, from their second sighting on (crypto/admission.ts: a device met once is not kept).
+ */
 const MAX_LEAF_TEXTS = 1024;
 
 /** CA texts compared directly before the LRU is asked (a product line's issuing and manufacturer CA). */
@@ -16,6 +20,8 @@ const RECENT_CA_TEXTS = 4;
 interface Texts {
   readonly cas: LruCache<string, Certificate>;
   readonly leaves: LruCache<string, Certificate>;
+  /** Device certificates met once, by a hash of their text: the ones admitted to `leaves` when met again. */
+  readonly leafSightings: SecondSighting;
   /**
    * The last CA texts met and their certificates, in a ring. Each token brings its own copy of the
    * same ~1.5 KB texts; comparing them with the few recent ones costs less than the LRU's hashing
@@ -58,6 +64,7 @@ export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undef
     texts = {
       cas: new LruCache(MAX_CA_TEXTS),
       leaves: new LruCache(MAX_LEAF_TEXTS),
+      leafSightings: new SecondSighting(MAX_LEAF_TEXTS),
       recentTexts: [],
       recentCertificates: [],
       nextRecent: 0,
@@ -90,7 +97,8 @@ export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undef
       if (isKeylineError(error)) return refuse('ERR_ATTEST_X5C_MALFORMED', `x5c[${index}]: ${error.message}`);
       throw error;
     }
-    memo?.set(text, certificate);
+    if (index > 0) memo?.set(text, certificate);
+    else if (texts?.leafSightings.admit(tailHashOfText(text)) === true) memo!.set(text, certificate);
     if (index > 0 && texts !== undefined) rememberRecentCa(texts, text, certificate);
     out.push(certificate);
   }

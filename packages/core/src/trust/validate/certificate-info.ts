@@ -25,15 +25,18 @@ export interface CertificateInfo {
   readonly isCa: boolean;
 }
 
-const cache = new WeakMap<Certificate, CertificateInfo>();
+/** The key of the CertificateInfo kept with each certificate (Certificate.memo). */
+const INFO = Symbol('keyline.certificateInfo');
 
 /**
  * The decoded view of `certificate`, memoised per certificate object. Throws the KeylineError of
  * the first malformed known extension (ERR_X509_BAD_EXTENSION, ERR_DER_*).
  */
 export function certificateInfo(certificate: Certificate): CertificateInfo {
-  const cached = cache.get(certificate);
-  if (cached !== undefined) return cached;
+  return certificate.memo(INFO, decodeInfo);
+}
+
+function decodeInfo(certificate: Certificate): CertificateInfo {
   const values: Values = {};
   for (const ext of certificate.extensions) {
     const name = knownExtensionName(ext.oid);
@@ -46,14 +49,12 @@ export function certificateInfo(certificate: Certificate): CertificateInfo {
       extensionCodecs[name].decode as (value: Uint8Array) => unknown,
     );
   }
-  const info: CertificateInfo = {
+  return {
     certificate,
     extensions: values,
     selfIssued: isSelfIssued(certificate),
     isCa: values.basicConstraints?.ca === true,
   };
-  cache.set(certificate, info);
-  return info;
 }
 
 /** True when `certificate` is self-issued, without decoding its extensions. */

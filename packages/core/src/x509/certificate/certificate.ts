@@ -51,7 +51,7 @@ export class Certificate {
   readonly extensions: readonly Extension[];
   readonly signatureValue: Uint8Array;
 
-  private readonly decodedCache = new Map<string, unknown>();
+  private readonly decodedCache = new Map<string | symbol, unknown>();
   private fingerprintCache: string | undefined;
 
   private constructor(der: Uint8Array, limits: DerLimits) {
@@ -142,6 +142,20 @@ export class Certificate {
     const ext = this.extension(oid);
     const value = ext === undefined ? undefined : decode(ext.value);
     this.decodedCache.set(oid, value);
+    return value;
+  }
+
+  /**
+   * `derive(this)`, computed on the first call for `key` and kept with this certificate, for a
+   * reader in another layer (trust/'s CertificateInfo). A WeakMap from certificates would do the
+   * same, but V8's scavenger keeps a young key alive while a value in an old WeakMap refers to
+   * it: every short-lived certificate (a device's, verified once) was then promoted to the old
+   * generation with everything it holds, and each scavenge took ten times longer.
+   */
+  memo<T>(key: symbol, derive: (certificate: Certificate) => T): T {
+    if (this.decodedCache.has(key)) return this.decodedCache.get(key) as T;
+    const value = derive(this);
+    this.decodedCache.set(key, value);
     return value;
   }
 

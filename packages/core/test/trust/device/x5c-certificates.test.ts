@@ -53,4 +53,33 @@ describe('decodeX5c with a cache', () => {
       expect(answer.code).toBe('ERR_ATTEST_X5C_MALFORMED');
     }
   });
+
+  it('keeps a device certificate from its second sighting on, and only within the window', () => {
+    const cache = new ValidationCache();
+    const eco = ecos[0]!;
+    const cas = [copy(text(eco.issuing)), copy(text(eco.manufacturer))];
+    const decodeLeaf = (leafText: string): Certificate =>
+      (decodeX5c([copy(leafText), ...cas], cache) as Certificate[])[0]!;
+    const device = text(makeDevice(eco).certificate);
+    // Met once: decoded, not kept (a new object each time until it is admitted).
+    const first = decodeLeaf(device);
+    const second = decodeLeaf(device);
+    expect(second).not.toBe(first);
+    // Met again within the window: admitted, and from then on the same object.
+    const third = decodeLeaf(device);
+    expect(third).toBe(second);
+    expect(decodeLeaf(device)).toBe(second);
+    // A device met once, then again only after more than the window (1,024 other devices'
+    // sightings), is not admitted: it would have left the cache by then anyway.
+    const rare = text(makeDevice(eco).certificate);
+    const rareFirst = decodeLeaf(rare);
+    const others = Array.from({ length: 1030 }, () => text(makeDevice(eco).certificate));
+    for (const other of others) decodeLeaf(other);
+    const rareAgain = decodeLeaf(rare);
+    expect(rareAgain).not.toBe(rareFirst);
+    // Counted as a first sighting again: the next one is admitted, and kept from then on.
+    const admitted = decodeLeaf(rare);
+    expect(admitted).not.toBe(rareAgain);
+    expect(decodeLeaf(rare)).toBe(admitted);
+  });
 });
