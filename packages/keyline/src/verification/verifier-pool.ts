@@ -31,6 +31,16 @@ export interface DeviceVerifierPoolOptions {
   readonly workerFile?: string | URL;
 }
 
+/**
+ * piscina loads a worker module with `require` first and `import()` if that fails. Node 20.19+
+ * lets `require` load an ES module, and on that path Node 20.20 has been seen to abort the whole
+ * process ("v8::Module::IsGraphAsync must be used on an instantiated module", in a test run):
+ * with require(esm) turned off in the workers, `require` refuses the module and piscina imports it.
+ */
+const WORKER_EXEC_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module')
+  ? ['--no-experimental-require-module']
+  : [];
+
 /** Batches in flight per worker: the one it runs and the one queued behind it. */
 const BATCHES_PER_WORKER = 2;
 
@@ -87,7 +97,7 @@ export class DeviceVerifierPool {
       concurrentTasksPerWorker: BATCHES_PER_WORKER,
       idleTimeout: Number.POSITIVE_INFINITY,
       // The worker is built JavaScript: no loader of the parent (tsx under tests and benchmarks).
-      execArgv: [],
+      execArgv: [...WORKER_EXEC_ARGV],
       workerData,
     });
     // A worker that fails while it holds no task (piscina's 'error' event) has no request to answer
