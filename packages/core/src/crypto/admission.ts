@@ -52,17 +52,8 @@ export class SecondSighting {
   }
 }
 
-/** Octets hashed: the end of a certificate or key, where its random part (signature, point) is. */
+/** Characters hashed: the end of a certificate's text, where its random part (the signature) is. */
 const SAMPLE = 48;
-
-/** FNV-1a over the last SAMPLE octets of `bytes`. */
-export function tailHashOfBytes(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let i = Math.max(0, bytes.length - SAMPLE); i < bytes.length; i++) {
-    hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  }
-  return hash ^ bytes.length;
-}
 
 /** FNV-1a over the last SAMPLE characters of `text` (base64 of a certificate: its signature). */
 export function tailHashOfText(text: string): number {

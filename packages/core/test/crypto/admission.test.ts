@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecondSighting, tailHashOfBytes, tailHashOfText } from '../../src/crypto/admission.js';
+import { SecondSighting, tailHashOfText } from '../../src/crypto/admission.js';
 
 describe('SecondSighting', () => {
   it('admits an item met again within the window, not on its first sighting', () => {
@@ -25,14 +25,8 @@ describe('SecondSighting', () => {
   });
 });
 
-describe('tail hashes', () => {
+describe('tail hash', () => {
   it('depend on the end of the input and its length', () => {
-    const a = new Uint8Array(200).fill(7);
-    const b = Uint8Array.from(a);
-    b[199] = 8;
-    expect(tailHashOfBytes(a)).toBe(tailHashOfBytes(Uint8Array.from(a)));
-    expect(tailHashOfBytes(a)).not.toBe(tailHashOfBytes(b));
-    expect(tailHashOfBytes(a)).not.toBe(tailHashOfBytes(a.subarray(1)));
     expect(tailHashOfText('abc'.repeat(40))).toBe(tailHashOfText('abc'.repeat(40)));
     expect(tailHashOfText('abc'.repeat(40))).not.toBe(tailHashOfText(`${'abc'.repeat(40)}d`));
     expect(tailHashOfText('')).toBe(tailHashOfText(''));

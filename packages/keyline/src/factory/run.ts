@@ -470,13 +470,8 @@ class Line {
    * state here, over framed commands to their thread, then the journal and the issuance. Returns
    * phase C's work, which `finishOnThreads` does.
    */
-  async keysOnThreads(
-    pool: StationPool,
-    chips: readonly FactoryChipRecord[],
-    outcomes?: readonly ChipOutcome[],
-  ): Promise<FinishWork[]> {
+  async keysOnThreads(chips: readonly FactoryChipRecord[], made: readonly ChipOutcome[]): Promise<FinishWork[]> {
     const fresh = chips.filter((c) => c.state === 'claimed');
-    const made = outcomes ?? (await this.makeKeysOnThreads(pool, chips));
     const others = await mapLimit(
       chips.filter((c) => c.state !== 'claimed'),
       this.options.stations,
@@ -864,7 +859,7 @@ export async function runFactoryBatch(deps: FactoryDeps, options: FactoryRunOpti
             const made = await keys!;
             const following = await nextChunk();
             keys = following.length === 0 ? undefined : line.makeKeysOnThreads(pool, following);
-            const finish = await line.keysOnThreads(pool, chips, made);
+            const finish = await line.keysOnThreads(chips, made);
             await finishing;
             finishing = line.finishOnThreads(pool, finish);
             await progress();

@@ -138,11 +138,10 @@ export class Certificate {
    * propagate as KeylineErrors (a malformed extension value is malformed input).
    */
   decoded<T>(oid: string, decode: (value: Uint8Array) => T): T | undefined {
-    if (this.decodedCache.has(oid)) return this.decodedCache.get(oid) as T | undefined;
-    const ext = this.extension(oid);
-    const value = ext === undefined ? undefined : decode(ext.value);
-    this.decodedCache.set(oid, value);
-    return value;
+    return this.remember(oid, () => {
+      const ext = this.extension(oid);
+      return ext === undefined ? undefined : decode(ext.value);
+    });
   }
 
   /**
@@ -153,8 +152,13 @@ export class Certificate {
    * generation with everything it holds, and each scavenge took ten times longer.
    */
   memo<T>(key: symbol, derive: (certificate: Certificate) => T): T {
+    return this.remember(key, () => derive(this));
+  }
+
+  /** The value kept under `key` (undefined included), computed once; nothing is kept if `compute` throws. */
+  private remember<T>(key: string | symbol, compute: () => T): T {
     if (this.decodedCache.has(key)) return this.decodedCache.get(key) as T;
-    const value = derive(this);
+    const value = compute();
     this.decodedCache.set(key, value);
     return value;
   }
