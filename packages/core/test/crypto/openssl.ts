@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeylineError } from '../../src/errors/keyline-error.js';
 import { DerCursor } from '../../src/x509/der/cursor.js';
 import { readOctetAlignedBitString } from '../../src/x509/der/primitives.js';
 import { Tag, contextConstructed } from '../../src/x509/der/tags.js';
@@ -69,19 +68,8 @@ export function splitCertificate(der: Uint8Array): CertificateParts {
   };
 }
 
-/**
- * The code of the KeylineError `fn` throws; `'no error'` when it returns, and the error's name
- * when it throws anything else (so a raw TypeError fails the comparison).
- */
-export function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof KeylineError ? error.code : `not a KeylineError: ${String(error)}`;
-  }
-  return 'no error';
-}
-
 export function hex(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
 }
+
+export { codeOf } from '../support/error-code.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigner, type SoftwareSigner } from '../../../src/crypto/signer.js';
 import type { ErrorCode } from '../../../src/errors/registry.js';
-import { isKeylineError } from '../../../src/errors/keyline-error.js';
+import { codeOf } from '../../support/error-code.js';
 import { subordinateCaFields } from '../../../src/issuance/ca-fields.js';
 import {
   chainDefinitionFor,
@@ -29,15 +29,6 @@ import { issueEcosystemHierarchy } from '../fixtures.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const random = seededRandom(5150);
-
-function codeOf(fn: () => unknown): ErrorCode | string {
-  try {
-    fn();
-  } catch (error) {
-    return isKeylineError(error) ? error.code : `not a KeylineError: ${String(error)}`;
-  }
-  return 'no error';
-}
 
 function pointOf(spki: Uint8Array): Uint8Array {
   return spki.slice(spki.length - 65);

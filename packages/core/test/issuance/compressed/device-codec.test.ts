@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURVES } from '../../../src/crypto/curves.js';
-import type { ErrorCode } from '../../../src/errors/registry.js';
-import { isKeylineError } from '../../../src/errors/keyline-error.js';
+import { codeOf } from '../../support/error-code.js';
 import {
   COMPRESSED_DEVICE_LENGTH,
   compressDeviceCertificate,
@@ -64,15 +63,6 @@ function issueDevice(t: DeviceTemplate = template, overrides: Partial<Omit<Devic
   const serial = deriveDeviceSerial(publicKey, notBefore, notAfter);
   const der = t.issue({ serial, chipSerial, publicKey, notBefore, notAfter }).slice();
   return { publicKey, chipSerial, notBefore, notAfter, der };
-}
-
-function codeOf(fn: () => unknown): ErrorCode | string {
-  try {
-    fn();
-  } catch (error) {
-    return isKeylineError(error) ? error.code : `not a KeylineError: ${String(error)}`;
-  }
-  return 'no error';
 }
 
 describe('compressed device certificates', () => {

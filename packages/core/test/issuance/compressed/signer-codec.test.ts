@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigner } from '../../../src/crypto/signer.js';
-import type { ErrorCode } from '../../../src/errors/registry.js';
-import { isKeylineError } from '../../../src/errors/keyline-error.js';
+import { codeOf } from '../../support/error-code.js';
 import { subordinateCaFields } from '../../../src/issuance/ca-fields.js';
 import {
   compressDeviceCertificate,
@@ -46,15 +45,6 @@ let chain: Awaited<ReturnType<typeof hierarchy>>;
 beforeAll(async () => {
   chain = await hierarchy();
 });
-
-function codeOf(fn: () => unknown): ErrorCode | string {
-  try {
-    fn();
-  } catch (error) {
-    return isKeylineError(error) ? error.code : `not a KeylineError: ${String(error)}`;
-  }
-  return 'no error';
-}
 
 /** Issues an issuing CA certificate the way a compressible one must be: whole hour, whole years, derived serial. */
 async function issueSigner(
