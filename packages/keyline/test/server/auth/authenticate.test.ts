@@ -1,17 +1,9 @@
-import { isKeylineError, seededRandom } from '@keyline/core';
+import { seededRandom } from '@keyline/core';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../support/error-code.js';
 import { maySeeCa } from '../../../src/server/auth/authorise.js';
 import { tokenSecretFrom } from '../../../src/server/auth/authenticate.js';
 import { TOKEN_PREFIX, hashTokenSecret, newTokenSecret } from '../../../src/server/auth/token-secret.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return isKeylineError(error) ? error.code : 'raw';
-  }
-};
 
 describe('token secrets', () => {
   it('are kl_ + 43 base64url characters (256 bits), different each time', () => {

@@ -1,18 +1,9 @@
-import { isKeylineError } from '@keyline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../support/error-code.js';
 import { decodeBase64Body, decodeBase64Path } from '../../../src/server/http/base64.js';
 import { csrFromBytes } from '../../../src/server/http/csr-body.js';
 import { normaliseSerial } from '../../../src/server/http/serial.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return isKeylineError(error) ? error.code : `raw:${String(error)}`;
-  }
-};
 
 describe('EST base64 bodies (RFC 7030 4.2.1, RFC 8951 3)', () => {
   it('decodes with line breaks and without', () => {
