@@ -6,6 +6,7 @@ import {
   encodePem,
   isKeylineError,
   systemClock,
+  ValidationCache,
   type Clock,
   type VerifiedDevice,
   type VerifyDeviceResult,
@@ -23,9 +24,15 @@ export interface MutualTlsRefusal {
 }
 
 /** How TLS clients are checked: trust anchors, revocation and time, and who hears about refusals. */
-export interface MutualTlsVerification extends Omit<DeviceCheckOptions, 'clock'> {
+export interface MutualTlsVerification extends Omit<DeviceCheckOptions, 'clock' | 'cache'> {
   /** Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Verified CA signatures and path prefixes, shared across connections (issue 5 section 2).
+   * Default: one ValidationCache of the server's own, so that a device costs one signature check
+   * (its certificate's), not one per certificate of its chain on every connection.
+   */
+  readonly cache?: ValidationCache;
   /** Called for every refused client (logging, metrics). */
   readonly onRefused?: (refusal: MutualTlsRefusal) => void;
   /** Called for every accepted client once its chain verified. */
@@ -82,7 +89,7 @@ export function mutualTlsServerOptions(options: {
  * No application data is handed on before the verdict (`deviceOf` waits for it).
  */
 export function requireVerifiedDevices(server: TlsServer, options: MutualTlsVerification): void {
-  const check = { ...options, clock: options.clock ?? systemClock };
+  const check = { ...options, clock: options.clock ?? systemClock, cache: options.cache ?? new ValidationCache() };
   // Prepended: the verdict starts before any other listener (https's HTTP parser) sees the socket.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     verdicts.set(socket, verifySocket(socket, check));

@@ -1,8 +1,8 @@
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { encodePem, type VerifiedDevice } from '@keyline/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationCache, encodePem, type VerifiedDevice } from '@keyline/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   LocalRevocation,
   createMutualTlsServer,
@@ -82,6 +82,20 @@ describe('createMutualTlsServer', () => {
     expect(answer.error).toBeUndefined();
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body!)).toEqual({ deviceId: good.deviceId, manufacturerId: 'acme' });
+  });
+
+  it('remembers verified signatures across connections with a ValidationCache of its own', async () => {
+    // Given no cache, the server makes one: a device connecting again finds its chain's signatures
+    // verified (without one, every connection checked every signature of the chain again).
+    const lookups = vi.spyOn(ValidationCache.prototype, 'hasVerified');
+    try {
+      expect((await get(good)).status).toBe(200);
+      expect((await get(good)).status).toBe(200);
+      expect(lookups).toHaveBeenCalled();
+      expect(lookups.mock.results.some((result) => result.value === true)).toBe(true);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it.each([
