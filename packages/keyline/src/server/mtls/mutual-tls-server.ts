@@ -53,8 +53,18 @@ export interface MutualTlsServerOptions extends MutualTlsVerification {
 /** An HTTP request over a connection whose client verified as a device. */
 export type DeviceRequest = IncomingMessage & { readonly device: VerifiedDevice };
 
-const verdicts = new WeakMap<TLSSocket, Promise<VerifiedDevice | undefined>>();
-const settled = new WeakMap<TLSSocket, VerifiedDevice>();
+/**
+ * Each socket's verdict (a promise) and, once accepted, its device, kept on the socket itself under
+ * symbols rather than in WeakMaps keyed by sockets: V8's scavenger keeps a young key of an old
+ * WeakMap alive (docs/architecture.md), so under connection churn every socket, with its buffers,
+ * would wait for a full collection instead of dying young.
+ */
+const VERDICT = Symbol('keyline.mtls.verdict');
+const DEVICE = Symbol('keyline.mtls.device');
+type JudgedSocket = TLSSocket & {
+  [VERDICT]?: Promise<VerifiedDevice | undefined>;
+  [DEVICE]?: VerifiedDevice;
+};
 
 /**
  * The TLS options that make a server ask every client for a certificate without letting OpenSSL
@@ -92,7 +102,7 @@ export function requireVerifiedDevices(server: TlsServer, options: MutualTlsVeri
   const check = { ...options, clock: options.clock ?? systemClock, cache: options.cache ?? new ValidationCache() };
   // Prepended: the verdict starts before any other listener (https's HTTP parser) sees the socket.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
-    verdicts.set(socket, verifySocket(socket, check));
+    (socket as JudgedSocket)[VERDICT] = verifySocket(socket, check);
   });
 }
 
@@ -114,12 +124,12 @@ export function createMutualTlsServer(options: MutualTlsServerOptions): HttpsSer
 
 /** The verdict on a socket of a server under `requireVerifiedDevices`: the device, or undefined when refused. */
 export function deviceOf(socket: TLSSocket): Promise<VerifiedDevice | undefined> {
-  return verdicts.get(socket) ?? Promise.resolve(undefined);
+  return (socket as JudgedSocket)[VERDICT] ?? Promise.resolve(undefined);
 }
 
 /** The identity of an accepted socket once its verdict is in (undefined before, or when refused). */
 export function verifiedDeviceOf(socket: TLSSocket): VerifiedDevice | undefined {
-  return settled.get(socket);
+  return (socket as JudgedSocket)[DEVICE];
 }
 
 async function verifySocket(
@@ -150,7 +160,7 @@ async function verifySocket(
   }
   if (!result.ok) return refuse('ERR_MTLS_CLIENT_REFUSED', result.code, result.message);
   if (socket.destroyed) return undefined;
-  settled.set(socket, result);
+  (socket as JudgedSocket)[DEVICE] = result;
   options.onDevice?.(result, socket);
   return result;
 }
