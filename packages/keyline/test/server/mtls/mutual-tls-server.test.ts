@@ -1,5 +1,4 @@
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { connect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { ValidationCache, encodePem, type VerifiedDevice } from '@keyline/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +14,7 @@ import { loadOrCreateServerTls, type ServerTlsFiles } from '../../../src/server/
 import { issueDevicePopulation } from '../support/device-population.js';
 import type { TestDevice } from '../support/devices.js';
 import { serverFixture, type ServerFixture } from '../support/fixture.js';
+import { closeServer, listenOnLoopback } from '../support/listen.js';
 
 let f: ServerFixture;
 let tlsFiles: ServerTlsFiles;
@@ -44,12 +44,11 @@ beforeAll(async () => {
       );
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await closeServer(server);
   await f?.close();
 });
 
@@ -143,10 +142,9 @@ describe('requireVerifiedDevices on a plain TLS server', () => {
         socket.end(`hello ${device.deviceId}\n`);
       },
     });
-    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
-    tlsPort = (tlsServer.address() as AddressInfo).port;
+    tlsPort = await listenOnLoopback(tlsServer);
   });
-  afterAll(() => new Promise<void>((resolve) => tlsServer.close(() => resolve())));
+  afterAll(() => closeServer(tlsServer));
 
   function talk(device: TestDevice | undefined): Promise<string> {
     return new Promise((resolve) => {

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { encodePem } from '@keyline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { peerChainOf } from '../../../src/server/mtls/peer-chain.js';
 import { loadOrCreateServerTls, type ServerTlsFiles } from '../../../src/server/index.js';
 import { issueTestDevice, type TestDevice } from '../support/devices.js';
 import { serverFixture, type ServerFixture } from '../support/fixture.js';
+import { closeServer, listenOnLoopback } from '../support/listen.js';
 
 let f: ServerFixture;
 let tlsFiles: ServerTlsFiles;
@@ -34,12 +34,11 @@ beforeAll(async () => {
     next?.(chain);
     socket.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await closeServer(server);
   await f?.close();
 });
 
