@@ -25,11 +25,6 @@ export interface SigningPool {
 
 const MISMATCH = 'a signing worker answered signatures that are not of the messages sent';
 
-/** One-shot SHA-256 (core's hashBytes: the cheapest call into OpenSSL for a short input). */
-function sha256(data: Uint8Array): Uint8Array {
-  return hashBytes('sha256', data);
-}
-
 export { MAX_SIGNING_THREADS };
 
 /** The worker's program (CommonJS, evaluated: no file to resolve, the same under tsx and built). */
@@ -84,7 +79,8 @@ export function matchSignatures(messages: readonly Uint8Array[], answers: readon
     for (let i = 0; i < answer.signatures.length; i++) {
       const sent = messages[out.length];
       if (sent === undefined) throw new Error(MISMATCH);
-      if (Buffer.compare(sha256(sent), answer.digests.subarray(i * 32, i * 32 + 32)) !== 0) throw new Error(MISMATCH);
+      if (Buffer.compare(hashBytes('sha256', sent), answer.digests.subarray(i * 32, i * 32 + 32)) !== 0)
+        throw new Error(MISMATCH);
       out.push(answer.signatures[i]!);
     }
   }
