@@ -1,7 +1,7 @@
 import type { Certificate } from '../x509/certificate/certificate.js';
 import { canonicalNameKey } from '../x509/name/compare.js';
 import type { ValidationCache } from './cache/validation-cache.js';
-import type { PathPrefixCache } from './cache/path-prefix-cache.js';
+import type { PathPrefixCache, PathPrefixEntry } from './cache/path-prefix-cache.js';
 import type { Purpose, VerifyChainResult } from './types.js';
 import { SignatureChecker } from './validate/signature-checker.js';
 import { validateLeafAfterPrefix, validatePathPrefix } from './validate/validate-path.js';
@@ -36,35 +36,55 @@ export interface PrefixInputs {
 }
 
 /** The key of a prefix: options, pool (anchors, then intermediates, by fingerprint) and the leaf's issuer name. */
-function keyOf(inputs: PrefixInputs, leaf: Certificate): string {
+function keyOf(inputs: PrefixInputs, issuerName: Uint8Array): string {
   const { purpose, maxDepth, workBudget, anchors, intermediates } = inputs;
   let key = `${purpose}|${maxDepth}|${workBudget}|`;
   for (const c of anchors) key += c.fingerprint;
   key += '|';
   for (const c of intermediates) key += c.fingerprint;
-  const issuer = leaf.issuer.der;
-  return `${key}|${Buffer.from(issuer.buffer, issuer.byteOffset, issuer.byteLength).toString('latin1')}`;
+  return `${key}|${Buffer.from(issuerName.buffer, issuerName.byteOffset, issuerName.byteLength).toString('latin1')}`;
+}
+
+/** A remembered path above a leaf, as this call's certificate objects. */
+export interface RememberedPath {
+  readonly entry: PathPrefixEntry;
+  /** The path without its leaf (the leaf's issuer first, the trust anchor last): this call's objects. */
+  readonly above: readonly Certificate[];
+}
+
+/**
+ * The remembered path above a leaf issued under the name `issuerName` (its DER), for these inputs,
+ * when the validation time is inside the entry's window; undefined otherwise. What holds for the
+ * leaf (outside the pool, its own steps) is the caller's to check.
+ */
+export function rememberedPathAbove(issuerName: Uint8Array, inputs: PrefixInputs): RememberedPath | undefined {
+  const prefixes = inputs.cache.pathPrefixes;
+  if (prefixes === undefined) return undefined;
+  const entry = prefixes.get(keyOf(inputs, issuerName));
+  if (entry === undefined) return undefined;
+  if (inputs.atMs < entry.notBefore || inputs.atMs > entry.notAfter) return undefined;
+  // The objects of this call, as the candidate pool would hand them out (first given wins, anchors first).
+  const above: Certificate[] = [];
+  for (const fingerprint of entry.above) {
+    const certificate = firstWithFingerprint(inputs, fingerprint);
+    if (certificate === undefined) return undefined;
+    above.push(certificate);
+  }
+  return { entry, above };
+}
+
+function firstWithFingerprint(inputs: PrefixInputs, fingerprint: string): Certificate | undefined {
+  for (const c of inputs.anchors) if (c.fingerprint === fingerprint) return c;
+  for (const c of inputs.intermediates) if (c.fingerprint === fingerprint) return c;
+  return undefined;
 }
 
 /** The verdict for `leaf` from a remembered prefix, or undefined when the full search must run. */
 export function leafUnderKnownPrefix(leaf: Certificate, inputs: PrefixInputs): VerifyChainResult | undefined {
-  const prefixes = inputs.cache.pathPrefixes;
-  if (prefixes === undefined) return undefined;
-  const entry = prefixes.get(keyOf(inputs, leaf));
-  if (entry === undefined) return undefined;
-  if (inputs.atMs < entry.notBefore || inputs.atMs > entry.notAfter) return undefined;
-  if (entry.pool.has(leaf.fingerprint)) return undefined;
-  // The objects of this call, as the candidate pool would hand them out (first given wins, anchors first).
-  const byFingerprint = new Map<string, Certificate>();
-  for (const list of [inputs.anchors, inputs.intermediates]) {
-    for (const c of list) if (!byFingerprint.has(c.fingerprint)) byFingerprint.set(c.fingerprint, c);
-  }
-  const path: Certificate[] = [leaf];
-  for (const fingerprint of entry.above) {
-    const certificate = byFingerprint.get(fingerprint);
-    if (certificate === undefined) return undefined;
-    path.push(certificate);
-  }
+  const known = rememberedPathAbove(leaf.issuer.der, inputs);
+  if (known === undefined || known.entry.pool.has(leaf.fingerprint)) return undefined;
+  const { entry } = known;
+  const path: Certificate[] = [leaf, ...known.above];
   const signatures = new SignatureChecker(undefined, { cache: inputs.cache, atMs: inputs.atMs });
   let verdict: ReturnType<typeof validateLeafAfterPrefix>;
   try {
@@ -127,5 +147,12 @@ export function rememberPrefix(
     notBefore = Math.max(notBefore, c.notBefore.getTime());
     notAfter = Math.min(notAfter, c.notAfter.getTime());
   }
-  prefixes.set(keyOf(inputs, leaf), { above: above.map((c) => c.fingerprint), prefix, pool, notBefore, notAfter });
+  prefixes.set(keyOf(inputs, leaf.issuer.der), {
+    above: above.map((c) => c.fingerprint),
+    prefix,
+    pool,
+    notBefore,
+    notAfter,
+    passedShapes: new Set(),
+  });
 }

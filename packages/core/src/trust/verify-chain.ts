@@ -2,7 +2,13 @@ import type { Certificate } from '../x509/certificate/certificate.js';
 import type { CertificateRevocationList } from '../x509/crl/certificate-revocation-list.js';
 import { formatName } from '../x509/name/format.js';
 import { isKeylineError } from '../errors/keyline-error.js';
-import { leafUnderKnownPrefix, rememberPrefix, type PrefixInputs } from './path-prefix.js';
+import {
+  leafUnderKnownPrefix,
+  rememberedPathAbove,
+  rememberPrefix,
+  type PrefixInputs,
+  type RememberedPath,
+} from './path-prefix.js';
 import { CandidatePool } from './build/candidate-pool.js';
 import { buildPath, type PathVerdict } from './build/path-builder.js';
 import { DEFAULT_WORK_BUDGET, WorkBudget } from './build/work-budget.js';
@@ -87,18 +93,7 @@ function runValidation(options: VerifyChainOptions, settings: ReturnType<typeof 
   const pool = [...bundled, ...intermediates.value];
   // A leaf under a known issuing CA (path-prefix.ts): only its own steps, when nothing else could
   // change the answer (no CRLs, policy inputs or profile).
-  const prefixInputs: PrefixInputs | undefined =
-    cache !== undefined && options.crls === undefined && options.policy === undefined && settings.profile === 'none'
-      ? {
-          cache,
-          atMs,
-          purpose: settings.purpose,
-          maxDepth: settings.maxDepth,
-          workBudget: settings.workBudget,
-          anchors: anchors.value,
-          intermediates: pool,
-        }
-      : undefined;
+  const prefixInputs = prefixInputsOf(options, settings, atMs, anchors.value, pool);
   if (prefixInputs !== undefined) {
     const known = leafUnderKnownPrefix(leaf, prefixInputs);
     if (known !== undefined) return known;
@@ -119,6 +114,56 @@ function runValidation(options: VerifyChainOptions, settings: ReturnType<typeof 
   const result = validation.validate(leaf, anchors.value, 0);
   if (result.ok && prefixInputs !== undefined) rememberPrefix(result.chain, validation, prefixInputs);
   return result;
+}
+
+/** What path-prefix.ts keys on, when the options allow its shortcut (a cache; no CRLs, policy inputs or profile). */
+function prefixInputsOf(
+  options: Omit<VerifyChainOptions, 'leaf'>,
+  settings: ReturnType<typeof checkOptions>,
+  atMs: number,
+  anchors: readonly Certificate[],
+  intermediates: readonly Certificate[],
+): PrefixInputs | undefined {
+  const cache = options.cache;
+  if (cache === undefined || options.crls !== undefined || options.policy !== undefined) return undefined;
+  if (settings.profile !== 'none') return undefined;
+  return {
+    cache,
+    atMs,
+    purpose: settings.purpose,
+    maxDepth: settings.maxDepth,
+    workBudget: settings.workBudget,
+    anchors,
+    intermediates,
+  };
+}
+
+/**
+ * The path verifyChainSync's prefix shortcut would put above a leaf issued under the name
+ * `issuerName` (its DER) with these options (a leaf given alone: no bundled certificates), with
+ * the remembered entry: for trust/device's shape lane, which checks a device certificate without
+ * decoding it. Undefined when nothing is remembered, the time is outside the entry's window, the
+ * options rule the shortcut out, or an input does not decode (verifyChainSync then answers).
+ */
+export function rememberedPathFor(
+  options: Omit<VerifyChainOptions, 'leaf'>,
+  issuerName: Uint8Array,
+): (RememberedPath & { readonly atMs: number; readonly pool: readonly Certificate[] }) | undefined {
+  const settings = checkOptions(options as VerifyChainOptions);
+  const cache = options.cache;
+  if (cache === undefined) return undefined;
+  try {
+    const atMs = validationSecond(validationTime(options.time ?? new Date()));
+    const intermediates = certificatesFrom(decodeThrough(cache, options.intermediates));
+    const anchors = certificatesFrom(decodeThrough(cache, options.trustAnchors));
+    const inputs = prefixInputsOf(options, settings, atMs, anchors, intermediates);
+    if (inputs === undefined || anchors.length === 0) return undefined;
+    const known = rememberedPathAbove(issuerName, inputs);
+    return known === undefined ? undefined : { ...known, atMs, pool: [...anchors, ...intermediates] };
+  } catch (error) {
+    if (isKeylineError(error)) return undefined;
+    throw error;
+  }
 }
 
 interface RunSettings {

@@ -39,6 +39,8 @@ import {
   type SlotWriter,
 } from './layout.js';
 import { timeLength, writeTime } from './time-writer.js';
+import { octetsOfHex, readDeviceFields, readSignatureTail, timeOf } from './device-match.js';
+import type { DeviceShapeMatch } from '../../trust/device/leaf-shapes.js';
 
 /** Length-specialised layouts a template keeps by default. */
 const DEFAULT_SPECIALISED_LAYOUTS = 64;
@@ -218,6 +220,70 @@ export class DeviceTemplate {
     const out = this.slab.subarray(this.slabOffset, this.slabOffset + length);
     this.slabOffset += length;
     return out;
+  }
+
+  /**
+   * The device fields of `der` when it is exactly a certificate this template issues (whatever its
+   * signature), else undefined. The fields are read where the layout puts them, checked as `issue`
+   * checks them, and the TBS written again from them must equal `der`'s octet for octet; after it
+   * come this template's signature algorithm and a BIT STRING, in minimal DER. Never throws.
+   */
+  match(der: Uint8Array): DeviceShapeMatch | undefined {
+    const read = readDeviceFields(der);
+    if (read === undefined) return undefined;
+    const notBeforeMs = this.timeRead(0, read.notBefore);
+    const notAfterMs = this.timeRead(1, read.notAfter);
+    const chipSerial = octetsOfHex(read.deviceId);
+    if (notBeforeMs === undefined || notAfterMs === undefined || chipSerial === undefined) return undefined;
+    const { tbsStart, tbsEnd } = read;
+    const spki = der.subarray(read.spkiStart, read.spkiEnd);
+    let length: number;
+    try {
+      length = this.writeTbs({
+        serial: read.serial,
+        chipSerial,
+        serialNumber: read.serialNumber,
+        publicKey: spki,
+        notBefore: new Date(notBeforeMs),
+        notAfter: new Date(notAfterMs),
+      });
+    } catch {
+      return undefined; // fields `issue` refuses
+    }
+    if (length !== tbsEnd - tbsStart) return undefined;
+    const written = this.scratch;
+    for (let i = 0; i < length; i++) if (written[i] !== der[tbsStart + i]) return undefined;
+    const signatureValue = readSignatureTail(der, tbsStart, tbsEnd, this.spec.signatureAlgorithm);
+    if (signatureValue === undefined) return undefined;
+    let serialStart = 0;
+    while (read.serial[serialStart] === 0) serialStart++;
+    return {
+      tbs: der.subarray(tbsStart, tbsEnd),
+      signatureValue,
+      spki,
+      publicKey: spki.subarray(P256_SPKI_PREFIX.length),
+      serialNumber: read.serial.subarray(serialStart),
+      notBeforeMs,
+      notAfterMs,
+      names: {
+        deviceId: read.deviceId,
+        manufacturerId: this.spec.manufacturerId,
+        productId: this.spec.productId,
+        serialNumber: read.serialNumber,
+      },
+    };
+  }
+
+  /** The time a Time encoding holds: the last one written when it is that one (a batch shares its validity). */
+  private timeRead(which: 0 | 1, encoding: Uint8Array): number | undefined {
+    const cache = this.timeCache[which]!;
+    const length = cache[0]!;
+    if (length === encoding.length && length > 0) {
+      let same = true;
+      for (let i = 0; i < length && same; i++) same = cache[i + 1] === encoding[i];
+      if (same) return this.timeCacheMs[which];
+    }
+    return timeOf(encoding);
   }
 
   /** The general builder's fields for the same device: the reference this template's output equals. */

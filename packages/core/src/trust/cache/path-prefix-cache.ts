@@ -1,4 +1,5 @@
 import { LruCache } from '../../crypto/lru.js';
+import type { DeviceShape } from '../device/leaf-shapes.js';
 import type { PathPrefix } from '../validate/validate-path.js';
 
 /** Default number of remembered path prefixes (one per issuing CA, anchor set and option set in use). */
@@ -17,6 +18,12 @@ export interface PathPrefixEntry {
   /** The latest notBefore and the earliest notAfter of `above` (ms): the window in which all are valid. */
   readonly notBefore: number;
   readonly notAfter: number;
+  /**
+   * Device shapes a leaf of which passed its own steps under this prefix (verifyDevice's shape
+   * lane, trust/device/leaf-lane.ts): their other certificates pass them too but for their
+   * signature, validity and names, which the lane checks.
+   */
+  readonly passedShapes: Set<DeviceShape>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Certificate } from '../../x509/certificate/certificate.js';
+import type { DeviceShapes } from '../device/leaf-shapes.js';
 import { DEFAULT_PATH_PREFIXES, PathPrefixCache } from './path-prefix-cache.js';
 
 /** Options of a {@link ValidationCache}. */
@@ -18,6 +19,13 @@ export interface ValidationCacheOptions {
    * Default 256; 0 turns this off.
    */
   readonly maxPathPrefixes?: number;
+  /**
+   * How the issuing CAs lay out their device certificates (core's `deviceTemplateShapes()`), for
+   * verifyDevice's shape lane: a new device whose certificate is, octet for octet, its CA's
+   * template with its own fields checks only those fields, its signature and its validity
+   * (trust/device/leaf-lane.ts). Needs path prefixes. Default: none (every device gets the full check).
+   */
+  readonly deviceShapes?: DeviceShapes;
 }
 
 /** Counters of a {@link ValidationCache}, for tests and monitoring. */
@@ -70,6 +78,8 @@ export class ValidationCache {
   private readonly decoded = new Map<string, Certificate>();
   /** Validated path prefixes, for verify-chain.ts (internal; undefined when turned off). */
   readonly pathPrefixes: PathPrefixCache | undefined;
+  /** The device-shape port verifyDevice's lane uses (undefined: no lane). */
+  readonly deviceShapes: DeviceShapes | undefined;
   private hitCount = 0;
   private missCount = 0;
   private evictionCount = 0;
@@ -92,6 +102,11 @@ export class ValidationCache {
       throw new TypeError('maxPathPrefixes must be a non-negative integer');
     }
     this.pathPrefixes = maxPathPrefixes === 0 ? undefined : new PathPrefixCache(maxPathPrefixes);
+    const shapes: unknown = options.deviceShapes;
+    if (shapes !== undefined && typeof (shapes as { learn?: unknown } | null)?.learn !== 'function') {
+      throw new TypeError('deviceShapes must have a learn function');
+    }
+    this.deviceShapes = options.deviceShapes;
   }
 
   /**

@@ -33,3 +33,5 @@ export {
   type AttestationClaims,
   type ParsedToken,
 } from './token/parse-token.js';
+export type { DeviceShape, DeviceShapeMatch, DeviceShapes } from './leaf-shapes.js';
+export type { DeviceNames } from './identity.js';

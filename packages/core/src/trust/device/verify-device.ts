@@ -10,7 +10,8 @@ import { checkDeviceChainProfile } from './chain-profile.js';
 import { deviceNamesOf, type DeviceNames } from './identity.js';
 import type { RevocationAnswer } from './revocation/revocation-source.js';
 import { parseToken, type ParsedToken } from './token/parse-token.js';
-import { decodeX5c } from './x5c-certificates.js';
+import { checkByShape, learnShape } from './leaf-lane.js';
+import { decodeX5c, decodeX5cCas, isRememberedLeaf, sightLeaf, type LeafSighting } from './x5c-certificates.js';
 import { checkTokenSignature } from './token/token-signature.js';
 import type { DeviceRefusal, VerifiedDevice, VerifyDeviceOptions, VerifyDeviceResult } from './types.js';
 
@@ -184,15 +185,9 @@ function prepare(options: VerifyDeviceOptions): Prepared | Refusal {
 function prepareToken(options: VerifyDeviceOptions, text: string, maxSkewSeconds: number): Prepared | Refusal {
   const token = parseToken(text);
   if ('ok' in token) return token;
-  const certificates = decodeX5c(token.x5c, options.cache);
-  if (!Array.isArray(certificates)) return certificates;
-  const [leaf, ...rest] = certificates as [Certificate, ...Certificate[]];
-  const chain = validateChain(leaf, rest, options);
-  if (!Array.isArray(chain)) return chain;
-  const shape = checkX5cShape(certificates, chain);
-  if (shape !== undefined) return shape;
-  const names = deviceNamesOf(leaf);
-  if ('ok' in names) return names;
+  const lane = checkLeafAndChain(token, options);
+  if ('ok' in lane) return lane;
+  const { leaf, chain, names } = lane;
 
   const signature = checkTokenSignature(token, leaf);
   if (!signature.ok) return signature;
@@ -217,7 +212,36 @@ function prepareToken(options: VerifyDeviceOptions, text: string, maxSkewSeconds
   if (challenge !== undefined && 'nonce' in challenge && claims.nonce !== challenge.nonce) {
     return refuse('ERR_ATTEST_NONCE_MISMATCH', 'the token nonce is not the expected one');
   }
+  if (lane.learn) learnShape(leaf, chain, options, options.cache!);
   return { ok: true, names, chain, token };
+}
+
+/** Steps 2 to 5: the device's certificate and chain, through the shape lane when it can answer. */
+function checkLeafAndChain(
+  token: ParsedToken,
+  options: VerifyDeviceOptions,
+): { leaf: Certificate; chain: readonly Certificate[]; names: DeviceNames; learn: boolean } | Refusal {
+  const { cache } = options;
+  let sighting: LeafSighting | undefined;
+  let fresh = false;
+  if (cache?.deviceShapes !== undefined && token.x5c.length > 1 && !isRememberedLeaf(token.x5c[0]!, cache)) {
+    fresh = true;
+    sighting = sightLeaf(token.x5c[0]!, cache);
+    // A device met again goes the full way once, so that its certificate is remembered with its verdicts.
+    const cas = sighting.again ? undefined : decodeX5cCas(token.x5c, cache);
+    const pass = Array.isArray(cas) ? checkByShape(token.x5c, cas, options, cache) : undefined;
+    if (pass !== undefined) return { leaf: pass.chain[0]!, chain: pass.chain, names: pass.names, learn: false };
+  }
+  const certificates = decodeX5c(token.x5c, cache, sighting);
+  if (!Array.isArray(certificates)) return certificates;
+  const [leaf, ...rest] = certificates as [Certificate, ...Certificate[]];
+  const chain = validateChain(leaf, rest, options);
+  if (!Array.isArray(chain)) return chain;
+  const shape = checkX5cShape(certificates, chain);
+  if (shape !== undefined) return shape;
+  const names = deviceNamesOf(leaf);
+  if ('ok' in names) return names;
+  return { leaf, chain, names, learn: fresh };
 }
 
 function prepareChain(options: VerifyDeviceOptions): Prepared | Refusal {

@@ -58,9 +58,59 @@ const byCache = new WeakMap<ValidationCache, Texts>();
  * decoding and DER parsing and returns the very object the later checks have already met (and
  * remembered verdicts for). Decoding is a pure function of the text, so a hit changes no verdict.
  */
-export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undefined): Certificate[] | Refusal {
-  let texts = cache === undefined ? undefined : byCache.get(cache);
-  if (cache !== undefined && texts === undefined) {
+export function decodeX5c(
+  x5c: readonly string[],
+  cache: ValidationCache | undefined,
+  leafSighting?: LeafSighting,
+): Certificate[] | Refusal {
+  const texts = cache === undefined ? undefined : textsOf(cache);
+  const out: Certificate[] = [];
+  for (let index = 0; index < x5c.length; index++) {
+    const text = x5c[index]!;
+    const certificate =
+      index === 0 ? decodeLeaf(text, cache, texts, leafSighting) : decodeCa(text, index, cache, texts);
+    if (!(certificate instanceof Certificate)) return certificate;
+    out.push(certificate);
+  }
+  return out;
+}
+
+/**
+ * The CA certificates of x5c (every entry after the leaf), decoded as decodeX5c decodes them: for
+ * verifyDevice's shape lane, which reads the leaf itself.
+ */
+export function decodeX5cCas(x5c: readonly string[], cache: ValidationCache): Certificate[] | Refusal {
+  const texts = textsOf(cache);
+  const out: Certificate[] = [];
+  for (let index = 1; index < x5c.length; index++) {
+    const certificate = decodeCa(x5c[index]!, index, cache, texts);
+    if (!(certificate instanceof Certificate)) return certificate;
+    out.push(certificate);
+  }
+  return out;
+}
+
+/**
+ * Whether the device certificate `text` is remembered (a device that attests again), without
+ * counting a sighting.
+ */
+export function isRememberedLeaf(text: string, cache: ValidationCache): boolean {
+  return textsOf(cache).leaves.has(text);
+}
+
+/** A device certificate's sighting counted before decodeX5c: whether it may be remembered. */
+export interface LeafSighting {
+  readonly again: boolean;
+}
+
+/** Counts a sighting of the device certificate `text`: whether it was met within the window before. */
+export function sightLeaf(text: string, cache: ValidationCache): LeafSighting {
+  return { again: textsOf(cache).leafSightings.admit(tailHashOfText(text)) };
+}
+
+function textsOf(cache: ValidationCache): Texts {
+  let texts = byCache.get(cache);
+  if (texts === undefined) {
     texts = {
       cas: new LruCache(MAX_CA_TEXTS),
       leaves: new LruCache(MAX_LEAF_TEXTS),
@@ -71,36 +121,59 @@ export function decodeX5c(x5c: readonly string[], cache: ValidationCache | undef
     };
     byCache.set(cache, texts);
   }
-  const out: Certificate[] = [];
-  for (let index = 0; index < x5c.length; index++) {
-    const text = x5c[index]!;
-    const recent = index === 0 || texts === undefined ? undefined : recentCa(texts, text);
-    if (recent !== undefined) {
-      out.push(recent);
-      continue;
-    }
-    const memo = index === 0 ? texts?.leaves : texts?.cas;
-    const known = memo?.get(text);
-    if (known !== undefined) {
-      if (index > 0) rememberRecentCa(texts!, text, known);
-      out.push(known);
-      continue;
-    }
-    const der = decodeBase64(text);
-    if (der === undefined || der.length === 0) {
-      return refuse('ERR_ATTEST_X5C_MALFORMED', `x5c[${index}] is not canonical standard base64`);
-    }
-    let certificate: Certificate;
-    try {
-      certificate = index === 0 || cache === undefined ? Certificate.fromDer(der) : cache.certificateFromDer(der);
-    } catch (error) {
-      if (isKeylineError(error)) return refuse('ERR_ATTEST_X5C_MALFORMED', `x5c[${index}]: ${error.message}`);
-      throw error;
-    }
-    if (index > 0) memo?.set(text, certificate);
-    else if (texts?.leafSightings.admit(tailHashOfText(text)) === true) memo!.set(text, certificate);
-    if (index > 0 && texts !== undefined) rememberRecentCa(texts, text, certificate);
-    out.push(certificate);
+  return texts;
+}
+
+function decodeLeaf(
+  text: string,
+  cache: ValidationCache | undefined,
+  texts: Texts | undefined,
+  sighting: LeafSighting | undefined,
+): Certificate | Refusal {
+  const known = texts?.leaves.get(text);
+  if (known !== undefined) return known;
+  const certificate = decodeText(text, 0, fromDer);
+  if (!(certificate instanceof Certificate) || texts === undefined || cache === undefined) return certificate;
+  const again = sighting?.again ?? texts.leafSightings.admit(tailHashOfText(text));
+  if (again) texts.leaves.set(text, certificate);
+  return certificate;
+}
+
+function decodeCa(
+  text: string,
+  index: number,
+  cache: ValidationCache | undefined,
+  texts: Texts | undefined,
+): Certificate | Refusal {
+  if (texts === undefined || cache === undefined) return decodeText(text, index, fromDer);
+  const recent = recentCa(texts, text);
+  if (recent !== undefined) return recent;
+  const known = texts.cas.get(text);
+  if (known !== undefined) {
+    rememberRecentCa(texts, text, known);
+    return known;
   }
-  return out;
+  const certificate = decodeText(text, index, (der) => cache.certificateFromDer(der));
+  if (certificate instanceof Certificate) {
+    texts.cas.set(text, certificate);
+    rememberRecentCa(texts, text, certificate);
+  }
+  return certificate;
+}
+
+function decodeText(text: string, index: number, decode: (der: Uint8Array) => Certificate): Certificate | Refusal {
+  const der = decodeBase64(text);
+  if (der === undefined || der.length === 0) {
+    return refuse('ERR_ATTEST_X5C_MALFORMED', `x5c[${index}] is not canonical standard base64`);
+  }
+  try {
+    return decode(der);
+  } catch (error) {
+    if (isKeylineError(error)) return refuse('ERR_ATTEST_X5C_MALFORMED', `x5c[${index}]: ${error.message}`);
+    throw error;
+  }
+}
+
+function fromDer(der: Uint8Array): Certificate {
+  return Certificate.fromDer(der);
 }

@@ -89,12 +89,7 @@ export class SignatureChecker {
   }
 
   private keyOf(issuer: Certificate): PublicKeyInfo | Check {
-    let key = this.keys.get(issuer) ?? issuerKeys.get(issuer);
-    if (key === undefined) {
-      const parsed = attempt(() => parsePublicKeyInfo(issuer.spki, { importKey: true }), 'issuer public key');
-      key = parsed.ok ? parsed.value : parsed;
-      issuerKeys.set(issuer, key);
-    }
+    const key = this.keys.get(issuer) ?? issuerKeyOf(issuer);
     this.keys.set(issuer, key);
     return key;
   }
@@ -106,6 +101,17 @@ export class SignatureChecker {
  * the SPKI bytes. A WeakMap: entries go with the certificates.
  */
 const issuerKeys = new WeakMap<Certificate, PublicKeyInfo | Check>();
+
+/** The issuer certificate's key, parsed and imported once per certificate object (or why it cannot be). */
+export function issuerKeyOf(issuer: Certificate): PublicKeyInfo | Check {
+  let key = issuerKeys.get(issuer);
+  if (key === undefined) {
+    const parsed = attempt(() => parsePublicKeyInfo(issuer.spki, { importKey: true }), 'issuer public key');
+    key = parsed.ok ? parsed.value : parsed;
+    issuerKeys.set(issuer, key);
+  }
+  return key;
+}
 
 /** The signed object as a certificate (what the shared cache keys on), when it is one. */
 function asCertificate(signed: SignedObject): Certificate | undefined {

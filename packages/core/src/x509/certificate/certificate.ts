@@ -30,76 +30,93 @@ export class Certificate {
   readonly der: Uint8Array;
   /** The exact TBSCertificate bytes the signature covers. */
   readonly tbs: Uint8Array;
-  readonly version: 1 | 2 | 3;
   /** Serial number as unsigned big-endian magnitude octets (no sign padding). */
   readonly serialNumber: Uint8Array;
-  /** Serial number as lower-case hex of the magnitude. */
-  readonly serialHex: string;
-  /** The signature algorithm inside the TBS (equal to the outer one, checked at decode). */
-  readonly signatureAlgorithm: RawAlgorithmIdentifier;
-  readonly issuer: Name;
-  readonly subject: Name;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** DER of the SubjectPublicKeyInfo. */
   readonly spki: Uint8Array;
-  readonly publicKeyAlgorithm: RawAlgorithmIdentifier;
   /** The subjectPublicKey BIT STRING content (for EC, the point). */
   readonly publicKey: Uint8Array;
-  readonly issuerUniqueId: Uint8Array | undefined;
-  readonly subjectUniqueId: Uint8Array | undefined;
-  readonly extensions: readonly Extension[];
   readonly signatureValue: Uint8Array;
 
+  /** The other fields: decoded with the rest, or on first use for a certificate made from known fields. */
+  private rest: CertificateRest | undefined;
   private readonly decodedCache = new Map<string | symbol, unknown>();
   private fingerprintCache: string | undefined;
 
-  private constructor(der: Uint8Array, limits: DerLimits) {
-    const top = parseDer(der, limits);
+  private constructor(der: Uint8Array, fields: KnownCertificateFields, rest: CertificateRest | undefined) {
     this.der = der;
-    if (top.tag !== Tag.SEQUENCE) fail('ERR_DER_UNEXPECTED_TAG', 'Certificate must be a SEQUENCE');
-    const outer = DerCursor.inside(der, top, 'Certificate');
-    const tbsTlv = outer.expect(Tag.SEQUENCE, 'tbsCertificate');
-    const outerAlg = readRawAlgorithmIdentifier(der, outer.expect(Tag.SEQUENCE, 'signatureAlgorithm'));
-    this.signatureValue = readOctetAlignedBitString(der, outer.expect(Tag.BIT_STRING, 'signatureValue'));
-    outer.finish();
-    this.tbs = encodingOf(der, tbsTlv);
+    this.tbs = fields.tbs;
+    this.serialNumber = fields.serialNumber;
+    this.notBefore = fields.notBefore;
+    this.notAfter = fields.notAfter;
+    this.spki = fields.spki;
+    this.publicKey = fields.publicKey;
+    this.signatureValue = fields.signatureValue;
+    this.rest = rest;
+  }
 
-    const t = DerCursor.inside(der, tbsTlv, 'TBSCertificate');
-    this.version = readVersion(der, t);
-    this.serialNumber = readSerialNumber(der, t.expect(Tag.INTEGER, 'serialNumber'));
-    this.serialHex = Buffer.from(this.serialNumber).toString('hex');
-    this.signatureAlgorithm = readRawAlgorithmIdentifier(der, t.expect(Tag.SEQUENCE, 'signature'));
-    if (Buffer.compare(this.signatureAlgorithm.der, outerAlg.der) !== 0) fail('ERR_X509_ALGORITHM_MISMATCH');
-    this.issuer = readName(der, t.expect(Tag.SEQUENCE, 'issuer'));
-    const validity = DerCursor.inside(der, t.expect(Tag.SEQUENCE, 'validity'), 'Validity');
-    this.notBefore = readTime(der, validity.next());
-    this.notAfter = readTime(der, validity.next());
-    validity.finish();
-    if (this.notBefore.getTime() > this.notAfter.getTime()) fail('ERR_X509_BAD_VALIDITY');
-    this.subject = readName(der, t.expect(Tag.SEQUENCE, 'subject'));
-    const spkiTlv = t.expect(Tag.SEQUENCE, 'subjectPublicKeyInfo');
-    this.spki = encodingOf(der, spkiTlv);
-    const spki = DerCursor.inside(der, spkiTlv, 'SubjectPublicKeyInfo');
-    this.publicKeyAlgorithm = readRawAlgorithmIdentifier(der, spki.expect(Tag.SEQUENCE, 'algorithm'));
-    this.publicKey = readOctetAlignedBitString(der, spki.expect(Tag.BIT_STRING, 'subjectPublicKey'));
-    spki.finish();
+  get version(): 1 | 2 | 3 {
+    return this.restOf().version;
+  }
 
-    const issuerUid = t.optional(contextPrimitive(1));
-    const subjectUid = t.optional(contextPrimitive(2));
-    const extsTlv = t.optional(contextConstructed(3));
-    t.finish();
-    if ((issuerUid || subjectUid) && this.version === 1) fail('ERR_X509_EXTENSIONS_IN_V1');
-    if (extsTlv && this.version !== 3) fail('ERR_X509_EXTENSIONS_IN_V1');
-    this.issuerUniqueId = issuerUid && readBitString(der, issuerUid, contextPrimitive(1)).bytes;
-    this.subjectUniqueId = subjectUid && readBitString(der, subjectUid, contextPrimitive(2)).bytes;
-    this.extensions = extsTlv ? readExtensions(der, extsTlv) : [];
+  /** Serial number as lower-case hex of the magnitude. */
+  get serialHex(): string {
+    return this.restOf().serialHex;
+  }
+
+  /** The signature algorithm inside the TBS (equal to the outer one, checked at decode). */
+  get signatureAlgorithm(): RawAlgorithmIdentifier {
+    return this.restOf().signatureAlgorithm;
+  }
+
+  get issuer(): Name {
+    return this.restOf().issuer;
+  }
+
+  get subject(): Name {
+    return this.restOf().subject;
+  }
+
+  get publicKeyAlgorithm(): RawAlgorithmIdentifier {
+    return this.restOf().publicKeyAlgorithm;
+  }
+
+  get issuerUniqueId(): Uint8Array | undefined {
+    return this.restOf().issuerUniqueId;
+  }
+
+  get subjectUniqueId(): Uint8Array | undefined {
+    return this.restOf().subjectUniqueId;
+  }
+
+  get extensions(): readonly Extension[] {
+    return this.restOf().extensions;
+  }
+
+  private restOf(): CertificateRest {
+    // Known fields came from a caller that checked `der` decodes (withKnownFields): decoding it
+    // now gives the same certificate, so a failure here is a broken promise, not bad input.
+    this.rest ??= decodeCertificate(this.der, CERTIFICATE_LIMITS).rest;
+    return this.rest;
   }
 
   /** Decodes a DER certificate. Throws a KeylineError (ERR_DER_*, ERR_X509_*) on malformed input. */
   static fromDer(der: Uint8Array, limits: DerLimits = CERTIFICATE_LIMITS): Certificate {
     if (!(der instanceof Uint8Array)) throw new TypeError('Certificate.fromDer expects a Uint8Array');
-    return new Certificate(der, limits);
+    const { fields, rest } = decodeCertificate(der, limits);
+    return new Certificate(der, fields, rest);
+  }
+
+  /**
+   * A certificate from `der` and fields the caller has already read from it, for a caller that has
+   * established that `der` is a certificate `fromDer` decodes to exactly these fields (trust/'s
+   * device-shape lane: a byte-exact match with a device template's output). The other fields are
+   * decoded from `der` when first read. Not for untrusted input: nothing here checks the promise.
+   */
+  static withKnownFields(der: Uint8Array, fields: KnownCertificateFields): Certificate {
+    return new Certificate(der, fields, undefined);
   }
 
   /** Decodes the first CERTIFICATE block of a PEM text. */
@@ -173,6 +190,86 @@ export class Certificate {
   get isSelfIssuedByBytes(): boolean {
     return Buffer.compare(this.issuer.der, this.subject.der) === 0;
   }
+}
+
+/** The fields `Certificate.withKnownFields` takes: what a device-shape match reads anyway. */
+export interface KnownCertificateFields {
+  readonly tbs: Uint8Array;
+  readonly serialNumber: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly spki: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly signatureValue: Uint8Array;
+}
+
+/** The fields a certificate decodes on first use when it was made from known fields. */
+interface CertificateRest {
+  readonly version: 1 | 2 | 3;
+  readonly serialHex: string;
+  readonly signatureAlgorithm: RawAlgorithmIdentifier;
+  readonly issuer: Name;
+  readonly subject: Name;
+  readonly publicKeyAlgorithm: RawAlgorithmIdentifier;
+  readonly issuerUniqueId: Uint8Array | undefined;
+  readonly subjectUniqueId: Uint8Array | undefined;
+  readonly extensions: readonly Extension[];
+}
+
+/** The strict decoding of a whole certificate (see the class comment for what it checks). */
+function decodeCertificate(
+  der: Uint8Array,
+  limits: DerLimits,
+): { fields: KnownCertificateFields; rest: CertificateRest } {
+  const top = parseDer(der, limits);
+  if (top.tag !== Tag.SEQUENCE) fail('ERR_DER_UNEXPECTED_TAG', 'Certificate must be a SEQUENCE');
+  const outer = DerCursor.inside(der, top, 'Certificate');
+  const tbsTlv = outer.expect(Tag.SEQUENCE, 'tbsCertificate');
+  const outerAlg = readRawAlgorithmIdentifier(der, outer.expect(Tag.SEQUENCE, 'signatureAlgorithm'));
+  const signatureValue = readOctetAlignedBitString(der, outer.expect(Tag.BIT_STRING, 'signatureValue'));
+  outer.finish();
+  const tbs = encodingOf(der, tbsTlv);
+
+  const t = DerCursor.inside(der, tbsTlv, 'TBSCertificate');
+  const version = readVersion(der, t);
+  const serialNumber = readSerialNumber(der, t.expect(Tag.INTEGER, 'serialNumber'));
+  const serialHex = Buffer.from(serialNumber).toString('hex');
+  const signatureAlgorithm = readRawAlgorithmIdentifier(der, t.expect(Tag.SEQUENCE, 'signature'));
+  if (Buffer.compare(signatureAlgorithm.der, outerAlg.der) !== 0) fail('ERR_X509_ALGORITHM_MISMATCH');
+  const issuer = readName(der, t.expect(Tag.SEQUENCE, 'issuer'));
+  const validity = DerCursor.inside(der, t.expect(Tag.SEQUENCE, 'validity'), 'Validity');
+  const notBefore = readTime(der, validity.next());
+  const notAfter = readTime(der, validity.next());
+  validity.finish();
+  if (notBefore.getTime() > notAfter.getTime()) fail('ERR_X509_BAD_VALIDITY');
+  const subject = readName(der, t.expect(Tag.SEQUENCE, 'subject'));
+  const spkiTlv = t.expect(Tag.SEQUENCE, 'subjectPublicKeyInfo');
+  const spki = encodingOf(der, spkiTlv);
+  const spkiCursor = DerCursor.inside(der, spkiTlv, 'SubjectPublicKeyInfo');
+  const publicKeyAlgorithm = readRawAlgorithmIdentifier(der, spkiCursor.expect(Tag.SEQUENCE, 'algorithm'));
+  const publicKey = readOctetAlignedBitString(der, spkiCursor.expect(Tag.BIT_STRING, 'subjectPublicKey'));
+  spkiCursor.finish();
+
+  const issuerUid = t.optional(contextPrimitive(1));
+  const subjectUid = t.optional(contextPrimitive(2));
+  const extsTlv = t.optional(contextConstructed(3));
+  t.finish();
+  if ((issuerUid || subjectUid) && version === 1) fail('ERR_X509_EXTENSIONS_IN_V1');
+  if (extsTlv && version !== 3) fail('ERR_X509_EXTENSIONS_IN_V1');
+  return {
+    fields: { tbs, serialNumber, notBefore, notAfter, spki, publicKey, signatureValue },
+    rest: {
+      version,
+      serialHex,
+      signatureAlgorithm,
+      issuer,
+      subject,
+      publicKeyAlgorithm,
+      issuerUniqueId: issuerUid && readBitString(der, issuerUid, contextPrimitive(1)).bytes,
+      subjectUniqueId: subjectUid && readBitString(der, subjectUid, contextPrimitive(2)).bytes,
+      extensions: extsTlv ? readExtensions(der, extsTlv) : [],
+    },
+  };
 }
 
 function readVersion(der: Uint8Array, t: DerCursor): 1 | 2 | 3 {
