@@ -9,6 +9,9 @@ import { issueCertificate, type IssuedCertificate } from '../../src/issuance/iss
 import { randomSerial } from '../../src/issuance/serial.js';
 import { addYears } from '../../src/policy/lint/helpers.js';
 import type { RandomSource } from '../../src/ports/random.js';
+import { encodeNameConstraints } from '../../src/x509/extensions/name-constraints.js';
+import type { NameConstraints } from '../../src/x509/extensions/types.js';
+import { OID } from '../../src/x509/oids.js';
 import { encodePem } from '../../src/x509/pem.js';
 
 /**
@@ -31,6 +34,8 @@ export interface EcosystemHierarchyOptions {
   readonly revocationUrls?: boolean;
   /** An issuing CA a chip can store compressed: its serial derived from its key and dates instead of random. */
   readonly compressibleIssuing?: boolean;
+  /** nameConstraints (critical) for the issuing CA. */
+  readonly issuingNameConstraints?: NameConstraints;
 }
 
 export interface EcosystemHierarchy {
@@ -91,7 +96,20 @@ export async function issueEcosystemHierarchy(options: EcosystemHierarchyOptions
       ocspUrl: 'http://keyline.example/ocsp/1',
     }),
   });
-  const issuing = await issueCertificate(issuingFields, 'issuing-ca', mfrKey);
+  const constraints = options.issuingNameConstraints;
+  const issuing = await issueCertificate(
+    constraints === undefined
+      ? issuingFields
+      : {
+          ...issuingFields,
+          extensions: [
+            ...(issuingFields.extensions ?? []),
+            { oid: OID.nameConstraints, critical: true, value: encodeNameConstraints(constraints) },
+          ],
+        },
+    'issuing-ca',
+    mfrKey,
+  );
   return { root, rootKey, mfr, mfrKey, issuing, issuingKey };
 }
 

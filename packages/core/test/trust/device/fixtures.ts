@@ -4,7 +4,7 @@ import { randomSerial } from '../../../src/issuance/serial.js';
 import { DeviceTemplate } from '../../../src/issuance/template/index.js';
 import { seededRandom } from '../../../src/ports/random.js';
 import { Certificate } from '../../../src/x509/certificate/certificate.js';
-import { issueEcosystemHierarchy } from '../../issuance/fixtures.js';
+import { issueEcosystemHierarchy, type EcosystemHierarchyOptions } from '../../issuance/fixtures.js';
 
 /**
  * A real ecosystem hierarchy (root P-384 → manufacturer CA P-384 → issuing CA P-256 → devices) made
@@ -30,12 +30,16 @@ export interface Ecosystem {
   readonly template: DeviceTemplate;
 }
 
-export async function makeEcosystem(name = 'Keyline Test'): Promise<Ecosystem> {
+export async function makeEcosystem(
+  name = 'Keyline Test',
+  hierarchy: Pick<EcosystemHierarchyOptions, 'issuingNameConstraints'> = {},
+): Promise<Ecosystem> {
   const { root, rootKey, mfr, mfrKey, issuing, issuingKey } = await issueEcosystemHierarchy({
     random,
     notBefore: CA_START,
     rootName: `${name} Root`,
     ecosystem: `${name} Ecosystem`,
+    ...hierarchy,
   });
   return {
     root: root.certificate,
