@@ -39,7 +39,13 @@ import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, sign, verify, webcrypto, type JsonWebKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import * as x509 from '@peculiar/x509';
-import { Certificate, ValidationCache, verifyDeviceSync, type VerifyDeviceOptions } from '@keyline/core';
+import {
+  Certificate,
+  ValidationCache,
+  deviceTemplateShapes,
+  verifyDeviceSync,
+  type VerifyDeviceOptions,
+} from '@keyline/core';
 import { DeviceVerifierPool } from '../packages/keyline/src/verification/index.js';
 import { FULL, QUICK, measure, type BenchCase, type CaseFigures, type MeasureOptions } from './lib/measure.js';
 import { measureWall, perUnit } from './lib/measure-wall.js';
@@ -95,7 +101,7 @@ export async function run(options: { quick: boolean }): Promise<BenchReport> {
   const returning = devices.slice(0, RETURNING);
   // Bounded below the pool so that device certificates cycle out; CA entries, used by every
   // operation, stay.
-  const cache = new ValidationCache({ maxEntries: 256 });
+  const cache = new ValidationCache({ maxEntries: 256, deviceShapes: deviceTemplateShapes() });
   const keyline = (device: BenchDevice): boolean => {
     const options: VerifyDeviceOptions = {
       token: device.token,

@@ -4,13 +4,17 @@
  * ValidationCache so that the CA certificates of x5c are decoded and verified once per worker.
  * Revocation and the single use of nonces stay on the pool's thread (verifier-pool.ts).
  */
-import { Certificate, ValidationCache, checkDeviceTokenSync } from '@keyline/core';
+import { Certificate, ValidationCache, checkDeviceTokenSync, deviceTemplateShapes } from '@keyline/core';
 import { workerData } from 'piscina';
 import type { TokenCheck, TokenCheckAnswer, VerifierWorkerData } from './messages.js';
 
 const data = workerData as VerifierWorkerData;
 const anchors = data.trustAnchors.map((der) => Certificate.fromDer(der));
-const cache = new ValidationCache(data.cacheEntries === undefined ? {} : { maxEntries: data.cacheEntries });
+// With the device-shape lane: a new device whose certificate is its CA's template is checked by its own fields.
+const cache = new ValidationCache({
+  deviceShapes: deviceTemplateShapes(),
+  ...(data.cacheEntries === undefined ? {} : { maxEntries: data.cacheEntries }),
+});
 
 function check(request: TokenCheck): TokenCheckAnswer {
   try {

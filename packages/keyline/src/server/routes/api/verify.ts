@@ -1,4 +1,11 @@
-import { KeylineError, ValidationCache, encodePem, type ChallengeStore, type VerifyDeviceResult } from '@keyline/core';
+import {
+  KeylineError,
+  ValidationCache,
+  deviceTemplateShapes,
+  encodePem,
+  type ChallengeStore,
+  type VerifyDeviceResult,
+} from '@keyline/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteConfig, ServerContext } from '../../context.js';
 import { checkDevice } from '../../mtls/device-check.js';
@@ -96,7 +103,7 @@ export function registerVerifyRoutes(
 
   let verifyToken: (token: string, audience: string | undefined) => Promise<VerifyDeviceResult>;
   if (threads === 0) {
-    const cache = new ValidationCache();
+    const cache = new ValidationCache({ deviceShapes: deviceTemplateShapes() });
     verifyToken = async (token, audience) =>
       checkDevice(
         { trustAnchors: await activeRoots(), clock: ctx.clock, revocation, revocationScope: 'chain', cache },
