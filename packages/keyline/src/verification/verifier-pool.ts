@@ -118,8 +118,13 @@ export class DeviceVerifierPool {
     if (answer.ok === false) return answer;
     let chain: readonly CertificateType[] | undefined;
     const chainOf = (): readonly CertificateType[] => (chain ??= this.chainOf(options.token, answer.anchor));
-    const refusal = await finishDeviceCheck(options as VerifyDeviceOptions, answer.nonce, chainOf);
-    if (refusal !== undefined) return refusal;
+    // Steps 8 and 9 when there is something to do (a revocation source, a challenge store): a
+    // caller without either pays no further turn of the event loop.
+    const challenge = options.challenge;
+    if (options.revocation !== undefined || (challenge !== undefined && 'store' in challenge)) {
+      const refusal = await finishDeviceCheck(options as VerifyDeviceOptions, answer.nonce, chainOf);
+      if (refusal !== undefined) return refusal;
+    }
     const { deviceId, manufacturerId, productId, serialNumber } = answer;
     // The validated chain is decoded here only when asked for: x5c (verified to be the path below
     // the anchor, in order) and the anchor.

@@ -36,6 +36,7 @@ export interface PathPrefixEntry {
  */
 export class PathPrefixCache {
   private readonly entries: LruCache<string, PathPrefixEntry>;
+  private changes = 0;
 
   constructor(capacity: number = DEFAULT_PATH_PREFIXES) {
     this.entries = new LruCache(capacity);
@@ -47,6 +48,12 @@ export class PathPrefixCache {
 
   set(key: string, entry: PathPrefixEntry): void {
     this.entries.set(key, entry);
+    this.changes++;
+  }
+
+  /** Changes whenever an entry is added, replaced or dropped: a memo of a lookup holds while it stays. */
+  get generation(): number {
+    return this.changes;
   }
 
   get size(): number {
@@ -55,5 +62,6 @@ export class PathPrefixCache {
 
   clear(): void {
     this.entries.clear();
+    this.changes++;
   }
 }

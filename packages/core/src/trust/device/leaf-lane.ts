@@ -5,6 +5,8 @@ import { isKeylineError } from '../../errors/keyline-error.js';
 import { Certificate } from '../../x509/certificate/certificate.js';
 import type { ValidationCache } from '../cache/validation-cache.js';
 import { issuerKeyOf } from '../validate/signature-checker.js';
+import type { RememberedPath } from '../path-prefix.js';
+import { validationSecond } from '../validate/validity.js';
 import { rememberedPathFor } from '../verify-chain.js';
 import type { DeviceNames } from './identity.js';
 import type { DeviceShape } from './leaf-shapes.js';
@@ -25,6 +27,20 @@ interface KnownShape {
 interface IssuerShapes {
   readonly shapes: KnownShape[];
   attempts: number;
+  /** The last path lookup for this issuer (`pathFor`). */
+  path?: PathMemo;
+}
+
+/**
+ * A remembered path looked up for these inputs, kept while they and the prefix cache stay the
+ * same: the lookup builds a key of every pool certificate's fingerprint for each device.
+ */
+interface PathMemo {
+  readonly anchors: readonly Certificate[];
+  readonly cas: readonly Certificate[];
+  readonly generation: number;
+  readonly found: RememberedPath;
+  readonly pool: readonly Certificate[];
 }
 
 /** Per ValidationCache, per issuing CA certificate object (the cache hands out the same ones). */
@@ -87,10 +103,7 @@ export function checkByShape(
   }
   if (match === undefined || shape === undefined) return undefined;
 
-  const path = rememberedPathFor(
-    { intermediates: cas, trustAnchors: options.trustAnchors, time: options.time, cache },
-    issuer.subject.der,
-  );
+  const path = pathFor(known, cas, options, cache);
   if (path === undefined || !path.entry.passedShapes.has(shape.shape)) return undefined;
   if (!path.entry.prefix.state.nameConstraints.isUnconstrained) return undefined;
   const above = path.above;
@@ -158,6 +171,58 @@ export function learnShape(
   if (path === undefined || path.above.length !== chain.length - 1) return;
   for (let i = 0; i < path.above.length; i++) if (path.above[i] !== chain[i + 1]) return;
   path.entry.passedShapes.add(shape.shape);
+}
+
+/**
+ * `rememberedPathFor` the issuer's devices under these options, through the issuer's memo when the
+ * trust anchors (given as the same decoded objects), the CA certificates and the prefix cache are
+ * those of the memo's lookup; the entry's window is checked at this call's time either way.
+ */
+function pathFor(
+  known: IssuerShapes,
+  cas: readonly Certificate[],
+  options: VerifyDeviceOptions,
+  cache: ValidationCache,
+):
+  | { entry: RememberedPath['entry']; above: readonly Certificate[]; pool: readonly Certificate[]; atMs: number }
+  | undefined {
+  const generation = cache.pathPrefixes?.generation;
+  const anchors = decodedAnchors(options.trustAnchors);
+  const memo = known.path;
+  if (
+    memo !== undefined &&
+    anchors !== undefined &&
+    memo.generation === generation &&
+    sameObjects(memo.anchors, anchors) &&
+    sameObjects(memo.cas, cas)
+  ) {
+    const atMs = validationSecond(options.time);
+    const { entry } = memo.found;
+    if (atMs < entry.notBefore || atMs > entry.notAfter) return undefined;
+    return { entry, above: memo.found.above, pool: memo.pool, atMs };
+  }
+  const path = rememberedPathFor(
+    { intermediates: cas, trustAnchors: options.trustAnchors, time: options.time, cache },
+    cas[0]!.subject.der,
+  );
+  if (path !== undefined && generation !== undefined && anchors !== undefined) {
+    known.path = { anchors: [...anchors], cas: [...cas], generation, found: path, pool: path.pool };
+  }
+  return path;
+}
+
+/** The anchors when given as Certificate objects (the lookup uses these very objects), else undefined. */
+function decodedAnchors(anchors: VerifyDeviceOptions['trustAnchors']): readonly Certificate[] | undefined {
+  if (anchors instanceof Certificate) return [anchors];
+  if (!Array.isArray(anchors)) return undefined;
+  for (const anchor of anchors) if (!(anchor instanceof Certificate)) return undefined;
+  return anchors as readonly Certificate[];
+}
+
+function sameObjects(a: readonly Certificate[], b: readonly Certificate[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function learn(shape: DeviceShape | undefined, leaf: Certificate): KnownShape | undefined {
