@@ -155,4 +155,17 @@ describe("verifyDevice's device-shape lane", () => {
     for (let i = 0; i < 3; i++) expect(verifyDeviceSync(options(token, cache)).ok).toBe(true);
     expect(laneUses).toHaveBeenCalledTimes(1);
   });
+
+  it('does not reuse a path lookup once the anchors given change, even in the same array', () => {
+    const cache = new ValidationCache({ deviceShapes: deviceTemplateShapes() });
+    const anchors = [eco.root];
+    const check = (token: string): VerifyDeviceResult =>
+      verifyDeviceSync({ ...options(token, cache), trustAnchors: anchors });
+    for (let i = 0; i < 3; i++) expect(check(attest(makeDevice(eco), eco)).ok).toBe(true);
+    anchors[0] = other.root;
+    const refused = check(attest(makeDevice(eco), eco));
+    expect(refused.ok ? 'ok' : refused.code).toBe('ERR_ATTEST_UNTRUSTED_CHAIN');
+    anchors[0] = eco.root;
+    expect(check(attest(makeDevice(eco), eco)).ok).toBe(true);
+  });
 });
