@@ -98,15 +98,15 @@ export class Certificate {
   private restOf(): CertificateRest {
     // Known fields came from a caller that checked `der` decodes (withKnownFields): decoding it
     // now gives the same certificate, so a failure here is a broken promise, not bad input.
-    this.rest ??= decodeCertificate(this.der, CERTIFICATE_LIMITS).rest;
+    this.rest ??= decodeCertificate(this.der, CERTIFICATE_LIMITS);
     return this.rest;
   }
 
   /** Decodes a DER certificate. Throws a KeylineError (ERR_DER_*, ERR_X509_*) on malformed input. */
   static fromDer(der: Uint8Array, limits: DerLimits = CERTIFICATE_LIMITS): Certificate {
     if (!(der instanceof Uint8Array)) throw new TypeError('Certificate.fromDer expects a Uint8Array');
-    const { fields, rest } = decodeCertificate(der, limits);
-    return new Certificate(der, fields, rest);
+    const decoded = decodeCertificate(der, limits);
+    return new Certificate(der, decoded, decoded);
   }
 
   /**
@@ -216,11 +216,8 @@ interface CertificateRest {
   readonly extensions: readonly Extension[];
 }
 
-/** The strict decoding of a whole certificate (see the class comment for what it checks). */
-function decodeCertificate(
-  der: Uint8Array,
-  limits: DerLimits,
-): { fields: KnownCertificateFields; rest: CertificateRest } {
+/** The strict decoding of a whole certificate (see the class comment for what it checks): one object. */
+function decodeCertificate(der: Uint8Array, limits: DerLimits): KnownCertificateFields & CertificateRest {
   const top = parseDer(der, limits);
   if (top.tag !== Tag.SEQUENCE) fail('ERR_DER_UNEXPECTED_TAG', 'Certificate must be a SEQUENCE');
   const outer = DerCursor.inside(der, top, 'Certificate');
@@ -257,18 +254,22 @@ function decodeCertificate(
   if ((issuerUid || subjectUid) && version === 1) fail('ERR_X509_EXTENSIONS_IN_V1');
   if (extsTlv && version !== 3) fail('ERR_X509_EXTENSIONS_IN_V1');
   return {
-    fields: { tbs, serialNumber, notBefore, notAfter, spki, publicKey, signatureValue },
-    rest: {
-      version,
-      serialHex,
-      signatureAlgorithm,
-      issuer,
-      subject,
-      publicKeyAlgorithm,
-      issuerUniqueId: issuerUid && readBitString(der, issuerUid, contextPrimitive(1)).bytes,
-      subjectUniqueId: subjectUid && readBitString(der, subjectUid, contextPrimitive(2)).bytes,
-      extensions: extsTlv ? readExtensions(der, extsTlv) : [],
-    },
+    tbs,
+    serialNumber,
+    notBefore,
+    notAfter,
+    spki,
+    publicKey,
+    signatureValue,
+    version,
+    serialHex,
+    signatureAlgorithm,
+    issuer,
+    subject,
+    publicKeyAlgorithm,
+    issuerUniqueId: issuerUid && readBitString(der, issuerUid, contextPrimitive(1)).bytes,
+    subjectUniqueId: subjectUid && readBitString(der, subjectUid, contextPrimitive(2)).bytes,
+    extensions: extsTlv ? readExtensions(der, extsTlv) : [],
   };
 }
 
