@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceTemplateShapes } from '../../../src/issuance/template/index.js';
 import { ValidationCache } from '../../../src/trust/cache/validation-cache.js';
@@ -167,5 +168,28 @@ describe("verifyDevice's device-shape lane", () => {
     expect(refused.ok ? 'ok' : refused.code).toBe('ERR_ATTEST_UNTRUSTED_CHAIN');
     anchors[0] = eco.root;
     expect(check(attest(makeDevice(eco), eco)).ok).toBe(true);
+  });
+
+  it('answers as the full check for any one octet of the device certificate changed (property)', () => {
+    const lane = laneCache();
+    const full = new ValidationCache();
+    const device = makeDevice(eco);
+    const der = device.certificate.der;
+    fc.assert(
+      fc.property(fc.nat(der.length - 1), fc.integer({ min: 0, max: 255 }), (at, value) => {
+        fc.pre(der[at] !== value);
+        const changed = Uint8Array.from(der);
+        changed[at] = value;
+        const x5c = [
+          Buffer.from(changed).toString('base64'),
+          ...[eco.issuing, eco.manufacturer].map((c) => Buffer.from(c.der).toString('base64')),
+        ];
+        const token = attest(device, eco, { x5c });
+        const fast = verifyDeviceSync(options(token, lane));
+        expect(summary(fast)).toEqual(summary(verifyDeviceSync(options(token, full))));
+        expect(fast.ok).toBe(false);
+      }),
+      { numRuns: 300, seed: 61 },
+    );
   });
 });
