@@ -23,7 +23,11 @@ export {
   type MemoryChallengeStoreOptions,
 } from './challenge/memory-challenge-store.js';
 export type { RevocationAnswer, RevocationSource } from './revocation/revocation-source.js';
-export { crlRevocationSource } from './revocation/crl-source.js';
+export {
+  crlRevocationSource,
+  DEFAULT_CRL_CLOCK_SKEW_SECONDS,
+  type CrlRevocationSourceOptions,
+} from './revocation/crl-source.js';
 export { ocspRevocationSource, type OcspFetcher, type OcspRevocationSourceOptions } from './revocation/ocsp-source.js';
 export { findDuplicateMember } from './token/json-object.js';
 export {

@@ -86,6 +86,18 @@ describe('revocation by CRL', () => {
     expect(await codeWith(revoked, crlRevocationSource(forged))).toBe('ERR_ATTEST_REVOCATION_UNKNOWN');
   });
 
+  it('judges a CRL issued a little after the verification time as of its thisUpdate, within the skew', async () => {
+    // A verifier fixes its time, then fetches the CRL, which the CA may re-sign meanwhile.
+    const ahead = await crl([revoked], new Date(NOW.getTime() + 2_000));
+    expect(await codeWith(revoked, crlRevocationSource(ahead))).toBe('ERR_ATTEST_REVOKED');
+    expect(await codeWith(good, crlRevocationSource(ahead))).toBe('ok');
+    const strict = crlRevocationSource(ahead, { clockSkewSeconds: 0 });
+    expect(await codeWith(revoked, strict)).toBe('ERR_ATTEST_REVOCATION_UNKNOWN');
+    const future = await crl([revoked], new Date(NOW.getTime() + 301_000));
+    expect(await codeWith(revoked, crlRevocationSource(future))).toBe('ERR_ATTEST_REVOCATION_UNKNOWN');
+    expect(() => crlRevocationSource(ahead, { clockSkewSeconds: -1 })).toThrow(TypeError);
+  });
+
   it("with scope 'chain' also asks about the CA certificates", async () => {
     const source = crlRevocationSource(await crl([]));
     expect(await codeWith(good, source, 'leaf')).toBe('ok');
