@@ -137,8 +137,9 @@ export function checkByShape(
 /**
  * After the full check passed a device (every step of verifyDevice) whose certificate it decoded:
  * finds or learns the certificate's shape and records that it passed under the chain's remembered
- * path prefix, so that later devices of that shape go through the lane. `cas` are x5c's CA
- * certificates (the chain without its leaf and anchor). Learning is bounded per issuing CA.
+ * path prefix, so that later devices of that shape go through the lane. The prefix is looked up
+ * as the full check's own lookup was: x5c's CA certificates (the chain without its leaf and
+ * anchor, which x5c is once it passed) as intermediates. Learning is bounded per issuing CA.
  */
 export function learnShape(
   leaf: Certificate,
