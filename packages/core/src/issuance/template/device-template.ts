@@ -39,7 +39,7 @@ import {
   type SlotWriter,
 } from './layout.js';
 import { timeLength, writeTime } from './time-writer.js';
-import { octetsOfHex, readDeviceFields, readSignatureTail, timeOf } from './device-match.js';
+import { readDeviceFields, timeOf } from './device-match.js';
 import type { DeviceShapeMatch } from '../../trust/device/leaf-shapes.js';
 
 /** Length-specialised layouts a template keeps by default. */
@@ -229,19 +229,19 @@ export class DeviceTemplate {
    * come this template's signature algorithm and a BIT STRING, in minimal DER. Never throws.
    */
   match(der: Uint8Array): DeviceShapeMatch | undefined {
-    const read = readDeviceFields(der);
+    const read = readDeviceFields(der, this.spec.signatureAlgorithm);
     if (read === undefined) return undefined;
     const notBeforeMs = this.timeRead(0, read.notBefore);
     const notAfterMs = this.timeRead(1, read.notAfter);
-    const chipSerial = octetsOfHex(read.deviceId);
-    if (notBeforeMs === undefined || notAfterMs === undefined || chipSerial === undefined) return undefined;
+    if (notBeforeMs === undefined || notAfterMs === undefined) return undefined;
     const { tbsStart, tbsEnd } = read;
     const spki = der.subarray(read.spkiStart, read.spkiEnd);
     let length: number;
     try {
       length = this.writeTbs({
         serial: read.serial,
-        chipSerial,
+        // Text other than lowercase hex of whole octets does not come back from the octets it decodes to.
+        chipSerial: Buffer.from(read.deviceId, 'hex'),
         serialNumber: read.serialNumber,
         publicKey: spki,
         notBefore: new Date(notBeforeMs),
@@ -253,13 +253,11 @@ export class DeviceTemplate {
     if (length !== tbsEnd - tbsStart) return undefined;
     const written = this.scratch;
     for (let i = 0; i < length; i++) if (written[i] !== der[tbsStart + i]) return undefined;
-    const signatureValue = readSignatureTail(der, tbsStart, tbsEnd, this.spec.signatureAlgorithm);
-    if (signatureValue === undefined) return undefined;
     let serialStart = 0;
     while (read.serial[serialStart] === 0) serialStart++;
     return {
       tbs: der.subarray(tbsStart, tbsEnd),
-      signatureValue,
+      signatureValue: read.signatureValue,
       spki,
       publicKey: spki.subarray(P256_SPKI_PREFIX.length),
       serialNumber: read.serial.subarray(serialStart),

@@ -2,10 +2,10 @@ import { signatureAlgorithmOf, type SignatureAlgorithm } from '../../crypto/algo
 import type { PublicKeyInfo } from '../../crypto/public-key.js';
 import { checkSignature } from '../../crypto/verify.js';
 import { isKeylineError } from '../../errors/keyline-error.js';
+import { sameBytes } from '../../policy/lint/helpers.js';
 import { Certificate } from '../../x509/certificate/certificate.js';
 import type { ValidationCache } from '../cache/validation-cache.js';
 import { issuerKeyOf } from '../validate/signature-checker.js';
-import type { RememberedPath } from '../path-prefix.js';
 import { validationSecond } from '../validate/validity.js';
 import { rememberedPathFor } from '../verify-chain.js';
 import type { DeviceNames } from './identity.js';
@@ -39,9 +39,11 @@ interface PathMemo {
   readonly anchors: readonly Certificate[];
   readonly cas: readonly Certificate[];
   readonly generation: number;
-  readonly found: RememberedPath;
-  readonly pool: readonly Certificate[];
+  readonly found: FoundPath;
 }
+
+/** What `rememberedPathFor` finds: the entry, the path above the leaf, the pool and the time it was asked for. */
+type FoundPath = NonNullable<ReturnType<typeof rememberedPathFor>>;
 
 /** Per ValidationCache, per issuing CA certificate object (the cache hands out the same ones). */
 const byCache = new WeakMap<ValidationCache, WeakMap<Certificate, IssuerShapes>>();
@@ -184,9 +186,7 @@ function pathFor(
   cas: readonly Certificate[],
   options: VerifyDeviceOptions,
   cache: ValidationCache,
-):
-  | { entry: RememberedPath['entry']; above: readonly Certificate[]; pool: readonly Certificate[]; atMs: number }
-  | undefined {
+): FoundPath | undefined {
   const generation = cache.pathPrefixes?.generation;
   const anchors = decodedAnchors(options.trustAnchors);
   const memo = known.path;
@@ -200,14 +200,14 @@ function pathFor(
     const atMs = validationSecond(options.time);
     const { entry } = memo.found;
     if (atMs < entry.notBefore || atMs > entry.notAfter) return undefined;
-    return { entry, above: memo.found.above, pool: memo.pool, atMs };
+    return { ...memo.found, atMs };
   }
   const path = rememberedPathFor(
     { intermediates: cas, trustAnchors: options.trustAnchors, time: options.time, cache },
     cas[0]!.subject.der,
   );
   if (path !== undefined && generation !== undefined && anchors !== undefined) {
-    known.path = { anchors: [...anchors], cas: [...cas], generation, found: path, pool: path.pool };
+    known.path = { anchors: [...anchors], cas: [...cas], generation, found: path };
   }
   return path;
 }
@@ -234,10 +234,4 @@ function learn(shape: DeviceShape | undefined, leaf: Certificate): KnownShape | 
     if (isKeylineError(error)) return undefined;
     throw error;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
