@@ -1,4 +1,3 @@
-import type { Signer } from '../../crypto/signer.js';
 import { parsePublicKeyInfo } from '../../crypto/public-key.js';
 import { fail, isKeylineError, KeylineError } from '../../errors/keyline-error.js';
 import type { ErrorCode } from '../../errors/registry.js';
@@ -8,6 +7,7 @@ import { Certificate } from '../../x509/certificate/certificate.js';
 import { decodeCrlDistributionPoints } from '../../x509/extensions/crl-distribution-points.js';
 import { decodeAuthorityInfoAccess } from '../../x509/extensions/info-access.js';
 import { OID } from '../../x509/oids.js';
+import { nonSigningSigner } from '../template/device-spec.js';
 import { DeviceTemplate } from '../template/device-template.js';
 import { rebuildDeviceCertificate } from './device-codec.js';
 import { decodeSignerKeySlot, decodeSlot8 } from './chip-slots.js';
@@ -162,13 +162,9 @@ export function deviceTemplateForIssuer(
   const curve = parsePublicKeyInfo(cert.spki).curve;
   const algorithm = curve === 'P-256' ? 'ecdsa-sha256' : curve === 'P-384' ? 'ecdsa-sha384' : undefined;
   if (algorithm === undefined) mismatch('the issuing CA key is not a P-256 or P-384 key');
-  const refuse = (): never => {
-    throw new Error('a template compiled from the issuer certificate alone does not sign');
-  };
-  const signer: Signer = { algorithm, publicKeySpki: cert.spki, sign: refuse, signSync: refuse };
   return DeviceTemplate.compile({
     issuer: cert,
-    signer,
+    signer: nonSigningSigner(cert.spki, algorithm),
     manufacturerId: device.manufacturerId,
     productId: device.productId,
     ...(device.hardwareVersion !== undefined && { hardwareVersion: device.hardwareVersion }),

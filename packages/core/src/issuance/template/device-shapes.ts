@@ -1,5 +1,4 @@
 import { keyIdentifier, type KeyIdentifierMethod } from '../../crypto/hash.js';
-import type { Signer } from '../../crypto/signer.js';
 import {
   attributeValue,
   basicConstraintsOf,
@@ -14,7 +13,7 @@ import type { Certificate } from '../../x509/certificate/certificate.js';
 import { decodeCrlDistributionPoints } from '../../x509/extensions/crl-distribution-points.js';
 import { decodeAuthorityInfoAccess } from '../../x509/extensions/info-access.js';
 import { OID } from '../../x509/oids.js';
-import type { DeviceTemplateOptions } from './device-spec.js';
+import { nonSigningSigner, type DeviceTemplateOptions } from './device-spec.js';
 import { DeviceTemplate } from './device-template.js';
 
 const DEVICE_URN = /^urn:dev:os:([1-9][0-9]{0,15})-/;
@@ -90,13 +89,9 @@ function readOptions(leaf: Certificate, issuer: Certificate): DeviceTemplateOpti
   const ocspUrl = uriOf(OID.ocsp);
   const caIssuersUrl = uriOf(OID.caIssuers);
 
-  const refuse = (): never => {
-    throw new Error('a template learnt from a certificate does not sign');
-  };
-  const signer: Signer = { algorithm, publicKeySpki: issuer.spki, sign: refuse, signSync: refuse };
   return {
     issuer,
-    signer,
+    signer: nonSigningSigner(issuer.spki, algorithm),
     manufacturerId,
     productId,
     ...(hardwareVersion !== undefined && { hardwareVersion }),

@@ -90,6 +90,17 @@ function invalid(message: string): never {
   return fail('ERR_X509_BUILD_INVALID', `device template: ${message}`);
 }
 
+/**
+ * A signer with an issuing CA's key and algorithm that refuses to sign: for a template compiled
+ * from certificates alone, to rebuild or read back device certificates, never to issue them.
+ */
+export function nonSigningSigner(publicKeySpki: Uint8Array, algorithm: 'ecdsa-sha256' | 'ecdsa-sha384'): Signer {
+  const refuse = (): never => {
+    throw new Error('a template compiled from certificates alone does not sign');
+  };
+  return { algorithm, publicKeySpki, sign: refuse, signSync: refuse };
+}
+
 /** The string value of the first `type` attribute of a name, if any. */
 function attributeOf(cert: Certificate, type: string): string | undefined {
   for (const rdn of cert.subject.rdns) for (const a of rdn) if (a.type === type) return a.value;
